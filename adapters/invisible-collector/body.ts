@@ -1,0 +1,60 @@
+import type { Customer } from '../../src/model/types.js';
+import { compact, streetLine } from '../../src/model/format.js';
+import type { InvisibleCollectorCustomerBody } from './schemas.js';
+
+/**
+ * The only locales Invisible Collector accepts (PUT /customers/:id, `locale`), by BCP 47 language subtag.
+ * Any region is dropped: `pt-BR` → `pt`, `fr-CA` → `fr-fr`, `zh-TW` → `zh-CN` (DESIGN §3 maps by language).
+ */
+const LOCALES: ReadonlyMap<string, string> = new Map([
+  ['pt', 'pt'],
+  ['es', 'es'],
+  ['en', 'en'],
+  ['fr', 'fr-fr'],
+  ['de', 'de'],
+  ['zh', 'zh-CN'],
+]);
+
+/** Invisible Collector's locale for a canonical BCP 47 tag; `undefined` when it has none for that language. */
+export function invisibleCollectorLocale(locale: string): string | undefined {
+  const language = locale.split('-')[0]?.toLowerCase();
+  return language === undefined ? undefined : LOCALES.get(language);
+}
+
+export type MappedBody =
+  | { ok: true; body: InvisibleCollectorCustomerBody; warnings: string[] }
+  | { ok: false; message: string };
+
+/** The customer as Invisible Collector takes it, for both update and create. */
+export function customerBody(customer: Customer): MappedBody {
+  // DESIGN §3: the customer's country first, else the address's.
+  const country = customer.country ?? customer.address?.country;
+  if (country === undefined) {
+    return {
+      ok: false,
+      message: 'Invisible Collector requires country; the record has neither country nor address.country',
+    };
+  }
+  const locale = customer.locale === undefined ? undefined : invisibleCollectorLocale(customer.locale);
+  // An unsupported locale is left out, so the provider keeps its default ("pt"), and the record says so.
+  const warnings =
+    customer.locale !== undefined && locale === undefined
+      ? [`locale ${customer.locale} is not supported by Invisible Collector; left out`]
+      : [];
+  const address = customer.address;
+  const body = compact({
+    name: customer.name,
+    externalId: customer.id,
+    vatNumber: customer.vatNumber,
+    // Without an address object there are no address fields at all (DESIGN §3).
+    address: address === undefined ? undefined : streetLine(address),
+    zipCode: address?.postalCode,
+    city: address?.city,
+    country,
+    email: customer.email,
+    phone: customer.phone,
+    locale,
+  });
+  // compact() types every key as optional; restating the always-present ones keeps their places and the type.
+  return { ok: true, body: { ...body, externalId: customer.id, country, email: customer.email }, warnings };
+}

@@ -1,0 +1,52 @@
+import { EventEmitter } from 'node:events';
+import type { ErrorKind } from './errors/kinds.js';
+import type { HttpMethod } from './adapter/definition.js';
+import type { ProviderId } from './providers.js';
+import type { ProviderOutcome } from './push/outcome.js';
+
+/** A request is about to go on the wire (after the limiter let it through). */
+export interface RequestEvent {
+  provider: ProviderId;
+  customerId: string | undefined;
+  method: HttpMethod;
+  /** Path below the base URL; ids are the provider's, never credentials. */
+  path: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/** An attempt failed and will be tried again after `delayMs`. */
+export interface RetryEvent {
+  provider: ProviderId;
+  customerId: string | undefined;
+  method: HttpMethod;
+  path: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  kind: ErrorKind;
+  status: number | undefined;
+}
+
+/** A 429 paused every request to the provider. */
+export interface RateLimitEvent {
+  provider: ProviderId;
+  waitMs: number;
+}
+
+/** One provider's outcome for one customer. */
+export interface ResultEvent {
+  customerId: string;
+  provider: ProviderId;
+  outcome: ProviderOutcome;
+}
+
+export interface SyncEventMap {
+  request: [RequestEvent];
+  retry: [RetryEvent];
+  rateLimit: [RateLimitEvent];
+  result: [ResultEvent];
+}
+
+/** The library never writes to the console: it emits these, and the CLI (or the user) listens. */
+export class SyncEvents extends EventEmitter<SyncEventMap> {}

@@ -1,0 +1,22 @@
+export { createCustomerSync } from './sync.js';
+export type { CustomerSync, CustomerSyncOptions, PushOptions, PushResult } from './sync.js';
+export type { ProviderOutcome, OutcomeStatus } from './push/outcome.js';
+export { parseCustomer, validateCustomer } from './model/customer.js';
+export type { Customer, Address, IdentityDocument, ProviderIds, ValidationIssue } from './model/types.js';
+export { PROVIDER_IDS, isProviderId, type ProviderId } from './providers.js';
+export * from './errors/index.js';
+export type { Adapter, ResolvedOptions } from './adapter/adapter.js';
+export { createAdapter } from './adapter/create-adapter.js';
+export type {
+  AuthSpec,
+  BodyResult,
+  CommonAdapterOptions,
+  HttpMethod,
+  Operation,
+  ProviderDefinition,
+  RequestSpec,
+  RetryOptions,
+} from './adapter/definition.js';
+export type { SyncEventMap, RequestEvent, RetryEvent, RateLimitEvent, ResultEvent } from './events.js';
+export { MemoryStateStore } from './state/memory-store.js';
+export type { StateStore, LinkState, CreateIntent, FailureRecord } from './state/store.js';

@@ -1,0 +1,22 @@
+import countries from 'i18n-iso-countries';
+
+/** ISO 3166-1 alpha-2 for an alpha-2 or alpha-3 code in any letter case; `undefined` when it is neither. */
+export function toAlpha2(code: string): string | undefined {
+  const upper = code.trim().toUpperCase();
+  if (!/^[A-Z]{2,3}$/.test(upper) || !countries.isValid(upper)) return undefined;
+  return countries.toAlpha2(upper);
+}
+
+/** ISO 3166-1 alpha-3 for a valid alpha-2 code. */
+export function toAlpha3(alpha2: string): string {
+  const alpha3 = countries.alpha2ToAlpha3(alpha2);
+  if (alpha3 === undefined) throw new RangeError(`not an ISO 3166-1 alpha-2 code: ${alpha2}`);
+  return alpha3;
+}
+
+/** The English short name of a country, e.g. `CL` → `Chile`. */
+export function countryName(alpha2: string): string {
+  const name = countries.getName(alpha2, 'en', { select: 'official' });
+  if (name === undefined) throw new RangeError(`not an ISO 3166-1 alpha-2 code: ${alpha2}`);
+  return name;
+}

@@ -1,0 +1,160 @@
+import * as z from 'zod';
+import { CustomerValidationError } from '../errors/validation-error.js';
+import { toAlpha2 } from './countries.js';
+import { country, dateTime, email, EMPTY_REQUIRED, image, locale, MAX, positiveInt, text, yearMonth } from './fields.js';
+import { compact, joinPresent } from './format.js';
+import { issueMessage, toValidationIssues } from './issues.js';
+import { normalizePhone } from './phone.js';
+import type { Customer, ValidationIssue } from './types.js';
+
+const NO_FIELDS = 'must have at least one field: leave it out instead';
+
+/** Rejects `{}`, as an empty string is rejected; skipped when the object already has issues. */
+const NON_EMPTY = { error: NO_FIELDS, when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+const hasField = (value: object) => Object.values(value).some((field) => field !== undefined);
+
+const addressSchema = z
+  .strictObject({
+    street: text().optional(),
+    number: text().optional(),
+    city: text().optional(),
+    state: text().optional(),
+    postalCode: text().optional(),
+    country: country.optional(),
+  })
+  .refine(hasField, NON_EMPTY);
+
+const identityDocumentSchema = z
+  .strictObject({
+    type: text().optional(),
+    number: text().optional(),
+    country: country.optional(),
+    expiresOn: yearMonth.optional(),
+    front: image.optional(),
+    back: image.optional(),
+  })
+  .refine(hasField, NON_EMPTY);
+
+const providerIdsSchema = z
+  .strictObject({
+    yativo: text().optional(),
+    fatora: positiveInt.optional(),
+    bluetape: text().optional(),
+    'invisible-collector': text().optional(),
+  })
+  .refine(hasField, NON_EMPTY);
+
+const recordSchema = z.strictObject({
+  id: text(MAX.id, EMPTY_REQUIRED),
+  email,
+  name: text().optional(),
+  firstName: text().optional(),
+  lastName: text().optional(),
+  phone: text(MAX.short).optional(),
+  country: country.optional(),
+  address: addressSchema.optional(),
+  vatNumber: text().optional(),
+  locale: locale.optional(),
+  notes: text(MAX.notes).optional(),
+  identityDocument: identityDocumentSchema.optional(),
+  updatedAt: dateTime.optional(),
+  providerIds: providerIdsSchema.optional(),
+});
+
+type CustomerRecord = z.output<typeof recordSchema>;
+
+/** The fields of each object, by its dot path: unknown keys are compared with them to suggest a fix. */
+const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['', Object.keys(recordSchema.shape)],
+  ['address', Object.keys(addressSchema.shape)],
+  ['identityDocument', Object.keys(identityDocumentSchema.shape)],
+  ['providerIds', Object.keys(providerIdsSchema.shape)],
+]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A normalized (alpha-2) country, `undefined` for anything else, such as the leftovers of a field that failed. */
+function alpha2(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length === 2 ? toAlpha2(value) : undefined;
+}
+
+/** Where a national phone number is read: the customer's `country`, else `address.country`. */
+function phoneRegion(record: Record<string, unknown>): string | undefined {
+  return alpha2(record.country) ?? (isRecord(record.address) ? alpha2(record.address.country) : undefined);
+}
+
+/**
+ * The phone check needs the country, so it sits on the record. It runs even when other fields failed (every issue
+ * is reported at once), so it reads the partly parsed record defensively.
+ */
+function checkPhone(record: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(record) || typeof record.phone !== 'string') return;
+  if (ctx.issues.some((issue) => issue.path?.[0] === 'phone')) return;
+  const result = normalizePhone(record.phone, phoneRegion(record));
+  if (!result.ok) ctx.addIssue({ code: 'custom', path: ['phone'], message: result.message });
+}
+
+/** Cross-field normalization, on a record whose every field is valid. Keys follow DESIGN §2; none is `undefined`. */
+function toCustomer(record: CustomerRecord, ctx: z.RefinementCtx): Customer {
+  const { id, email, name, firstName, lastName, phone, country, address } = record;
+  let e164: string | undefined;
+  if (phone !== undefined) {
+    const result = normalizePhone(phone, phoneRegion(record));
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: result.message });
+      return z.NEVER;
+    }
+    e164 = result.e164;
+  }
+  return {
+    id,
+    email,
+    ...compact({
+      name: name ?? joinPresent([firstName, lastName], ' '),
+      firstName,
+      lastName,
+      phone: e164,
+      country,
+      address: address && compact({ ...address, country: address.country ?? country }),
+      vatNumber: record.vatNumber,
+      locale: record.locale,
+      notes: record.notes,
+      identityDocument: record.identityDocument && compact(record.identityDocument),
+      updatedAt: record.updatedAt,
+      providerIds: record.providerIds && compact(record.providerIds),
+    }),
+  };
+}
+
+/**
+ * The canonical customer record as given (DESIGN §2): unknown keys anywhere are rejected, strings are trimmed and
+ * must not be empty, `null` is never a value. Its output is the normalized {@link Customer}.
+ */
+export const customerSchema = recordSchema.superRefine(checkPhone, { when: () => true }).transform(toCustomer);
+
+export type CustomerInput = z.input<typeof customerSchema>;
+
+export type CustomerValidation =
+  | { ok: true; customer: Customer }
+  | { ok: false; customerId: string | undefined; issues: ValidationIssue[] };
+
+const PARSE_OPTIONS = { error: issueMessage };
+
+/** Validates and normalizes one record without throwing; `issues` lists every problem, never an input value. */
+export function validateCustomer(input: unknown): CustomerValidation {
+  const result = customerSchema.safeParse(input, PARSE_OPTIONS);
+  if (result.success) return { ok: true, customer: result.data };
+  // The id as given, to find the record by; not when it is too long to be anyone's id (it would flood the report).
+  const id = isRecord(input) ? input.id : undefined;
+  const customerId = typeof id === 'string' && id.length <= MAX.text ? id : undefined;
+  return { ok: false, customerId, issues: toValidationIssues(result.error.issues, (path) => KNOWN_KEYS.get(path)) };
+}
+
+/** Validates and normalizes one record; throws a {@link CustomerValidationError} listing every issue. */
+export function parseCustomer(input: unknown): Customer {
+  const result = validateCustomer(input);
+  if (!result.ok) throw new CustomerValidationError(result.issues, result.customerId);
+  return result.customer;
+}

@@ -1,0 +1,102 @@
+import type { core } from 'zod';
+import type { ValidationIssue } from './types.js';
+
+const NOUNS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'a boolean',
+};
+
+/** The kind of a value, never the value itself. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function typeMessage(expected: string, input: unknown): string {
+  if (expected === 'nonoptional' || input === undefined) return 'is required';
+  const noun = NOUNS[expected] ?? expected;
+  const received = kindOf(input);
+  return received === expected ? `must be ${noun}` : `must be ${noun}, not ${NOUNS[received] ?? received}`;
+}
+
+/**
+ * Per-parse zod error map for the messages the schemas do not set themselves.
+ * Describes what is expected and the kind of what was received, never the received value.
+ */
+export const issueMessage: core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') return typeMessage(issue.expected, issue.input);
+  if (issue.code === 'unrecognized_keys') return 'is not a known field';
+  return undefined;
+};
+
+/** Unknown keys per object that get a suggestion: bounds the work on a record made of thousands of them. */
+const MAX_SUGGESTIONS = 10;
+
+/** Dot path: `address.country`, `''` for the record itself. */
+export function dotPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/**
+ * zod issues as {@link ValidationIssue}s. An unknown-keys issue becomes one issue per key, its path naming the key,
+ * with a suggestion from `knownKeys(objectPath)` when the key looks like a typo of a known field (first few keys).
+ */
+export function toValidationIssues(
+  issues: readonly core.$ZodIssue[],
+  knownKeys: (objectPath: string) => readonly string[] | undefined,
+): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') {
+      out.push({ path: dotPath(issue.path), message: issue.message });
+      continue;
+    }
+    const known = knownKeys(dotPath(issue.path)) ?? [];
+    for (const [index, key] of issue.keys.entries()) {
+      const suggestion = index < MAX_SUGGESTIONS ? closest(key, known) : undefined;
+      const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+      out.push({ path: dotPath([...issue.path, key]), message: `is not a known field${hint}` });
+    }
+  }
+  return out;
+}
+
+/** Compared without case, `-`, `_` or spaces: `first_name` and `FirstName` both suggest `firstName`. */
+function simplify(key: string): string {
+  return key.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** The known key nearest to `key`, if a couple of edits away. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  if (key.length > 64) return undefined;
+  const target = simplify(key);
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(target, simplify(candidate));
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,10 @@
+export { ProviderPipeline, errorForResponse } from './pipeline.js';
+export type { PipelineConfig, PipelineHooks, PipelineResponse, SendContext } from './types.js';
+export type { ErrorContext, ErrorFacts } from './errors.js';
+export { buildError, kindForStatus } from './errors.js';
+export { decideRetry, backoffDelay, DEFAULT_RETRY } from './retry-decision.js';
+export type { AttemptFailureInfo, RetryDecision, RetryDecisionContext } from './retry-decision.js';
+export { parseRetryAfter } from './retry-after.js';
+export { ProviderGate, GateStoppedError, type GateOptions, type GateClock } from './provider-gate.js';
+export { TokenCache, type FetchedToken, type TokenCacheOptions } from './token-cache.js';
+export { HttpClient, NetworkFailure, type HttpClientOptions, type HttpResponse } from './http-client.js';

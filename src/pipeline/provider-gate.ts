@@ -1,0 +1,129 @@
+import Bottleneck from 'bottleneck';
+
+export interface GateOptions {
+  /** Steady request rate; requests are spaced `1000 / perSecond` ms apart, never sent in bursts. */
+  perSecond: number;
+  /** Requests on the wire at the same time. */
+  concurrency: number;
+}
+
+export interface GateClock {
+  /** @default Date.now */
+  now?: () => number;
+  /**
+   * Waits out a pause. Injected by tests so a long Retry-After costs no real time; the default is a
+   * cancellable, unref'd timer.
+   */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The gate was stopped: the job was dropped before it was started. */
+export class GateStoppedError extends Error {
+  override name = 'GateStoppedError' as const;
+  constructor() {
+    super('the provider pipeline was closed before the request was sent');
+  }
+}
+
+const PAUSED: unique symbol = Symbol('paused');
+const NORMAL_PRIORITY = 5;
+const REQUEUED_PRIORITY = 0;
+
+/** Every request to one provider passes here: one Bottleneck per provider, plus a provider-wide pause. */
+export class ProviderGate {
+  private readonly limiter: Bottleneck;
+  private readonly now: () => number;
+  private readonly injectedSleep: ((ms: number) => Promise<void>) | undefined;
+  private paused = false;
+  private pauseEnd = 0;
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(options: GateOptions, clock: GateClock = {}) {
+    if (!(options.perSecond > 0) || !(options.concurrency >= 1)) {
+      throw new RangeError('perSecond must be > 0 and concurrency >= 1');
+    }
+    this.limiter = new Bottleneck({
+      maxConcurrent: Math.floor(options.concurrency),
+      minTime: Math.ceil(1000 / options.perSecond),
+    });
+    this.now = clock.now ?? Date.now;
+    this.injectedSleep = clock.sleep;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Runs `fn` when the limiter allows it and the provider is not paused. */
+  async schedule<T>(fn: () => Promise<T>): Promise<T> {
+    let priority = NORMAL_PRIORITY;
+    for (;;) {
+      if (this.stopped) throw new GateStoppedError();
+      let result: T | typeof PAUSED;
+      try {
+        // Bottleneck admits a job (and takes its minTime slot) before running it, so a job admitted just
+        // before a pause could otherwise start inside the pause. Such a job hands its slot back and queues
+        // again, ahead of newer jobs.
+        result = await this.limiter.schedule<T | typeof PAUSED>({ priority }, () => (this.paused ? Promise.resolve(PAUSED) : fn()));
+      } catch (error) {
+        if (error instanceof Bottleneck.BottleneckError && this.stopped) throw new GateStoppedError();
+        throw error;
+      }
+      if (result !== PAUSED) return result;
+      priority = REQUEUED_PRIORITY;
+    }
+  }
+
+  /**
+   * Holds every request to the provider for `ms`, including jobs queued later. A longer pause extends the
+   * current one; a shorter one never shortens it.
+   */
+  pauseFor(ms: number): void {
+    if (this.stopped || !(ms > 0)) return;
+    const until = this.now() + ms;
+    if (this.paused && until <= this.pauseEnd) return;
+    this.pauseEnd = until;
+    const generation = ++this.generation;
+    if (!this.paused) {
+      this.paused = true;
+      // reservoir 0: Bottleneck admits nothing until it is restored.
+      this.limiter.updateSettings({ reservoir: 0 });
+    }
+    void this.wait(ms).then(() => {
+      if (generation === this.generation && !this.stopped) this.resume();
+    });
+  }
+
+  /** Drops queued jobs, waits for running ones and clears the pause timer. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.paused = false;
+    this.clearTimer();
+    await this.limiter.stop({ dropWaitingJobs: true });
+    await this.limiter.disconnect();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.clearTimer();
+    this.limiter.updateSettings({ reservoir: null });
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (this.injectedSleep) return this.injectedSleep(ms);
+    this.clearTimer();
+    return new Promise((resolve) => {
+      // unref: a pause alone must not keep the process alive; the request that met the 429 waits with a
+      // ref'd timer of the same length.
+      this.timer = setTimeout(resolve, ms).unref();
+    });
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

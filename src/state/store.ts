@@ -1,0 +1,56 @@
+import type { RequestSpec } from '../adapter/definition.js';
+import type { ErrorKind } from '../errors/kinds.js';
+import type { ProviderId } from '../providers.js';
+
+/**
+ * A create about to be sent (DESIGN §5): written before the POST leaves, replayed unchanged — same payload,
+ * same Idempotency-Key — by every retry in this run or after a crash, and cleared by the result.
+ */
+export interface CreateIntent {
+  idempotencyKey: string;
+  request: RequestSpec;
+  /** The update body at the time of the intent, so the hash stored after the create matches what was sent. */
+  updateBody: Record<string, unknown>;
+  createdAt: string;
+  /** `unknown_outcome`: a create without keys may have been applied; it is not sent again until resolved. */
+  status: 'pending' | 'unknown_outcome';
+}
+
+export interface FailureRecord {
+  kind: ErrorKind;
+  status?: number | undefined;
+  message: string;
+  at: string;
+}
+
+/** What the state knows about one customer at one provider. */
+export interface LinkState {
+  providerId?: string | undefined;
+  /** Hash of the last update payload the provider confirmed. */
+  payloadHash?: string | undefined;
+  lastFailure?: FailureRecord | undefined;
+  intent?: CreateIntent | undefined;
+}
+
+/**
+ * Where customer-sync remembers provider ids, delivered payloads, failures and create intents.
+ * In memory by default; SQLite for the CLI. Every write that guards a create must be durable when it resolves.
+ */
+export interface StateStore {
+  get(customerId: string, provider: ProviderId): Promise<LinkState | undefined>;
+  /** Record a create intent before the create is sent. */
+  recordIntent(customerId: string, provider: ProviderId, intent: CreateIntent): Promise<void>;
+  /** The provider confirmed `payloadHash` under `providerId`: clears any intent and failure. */
+  recordSuccess(customerId: string, provider: ProviderId, result: { providerId: string | undefined; payloadHash: string }): Promise<void>;
+  /**
+   * A request failed. `intent` says what happens to a pending create intent: `keep` it for replay,
+   * `unknown` marks it `unknown_outcome`, `clear` drops it (the provider refused it, so nothing was created).
+   */
+  recordFailure(
+    customerId: string,
+    provider: ProviderId,
+    failure: FailureRecord,
+    intent: 'keep' | 'unknown' | 'clear',
+  ): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GateStoppedError, ProviderGate } from '../../src/pipeline/provider-gate.js';
+
+const gates: ProviderGate[] = [];
+function gate(...args: ConstructorParameters<typeof ProviderGate>): ProviderGate {
+  const made = new ProviderGate(...args);
+  gates.push(made);
+  return made;
+}
+afterEach(async () => {
+  await Promise.all(gates.splice(0).map((g) => g.stop()));
+});
+
+/** A sleep the test ends by hand, to drive pauses without real time. */
+function manualSleep() {
+  const calls: { ms: number; end: () => void }[] = [];
+  const sleep = (ms: number) => new Promise<void>((resolve) => calls.push({ ms, end: resolve }));
+  return { calls, sleep };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('ProviderGate', () => {
+  it('spaces requests evenly at perSecond instead of bursting', async () => {
+    const g = gate({ perSecond: 20, concurrency: 10 });
+    const starts: number[] = [];
+    await Promise.all([1, 2, 3, 4, 5].map(() => g.schedule(async () => void starts.push(Date.now()))));
+    const gaps = starts.slice(1).map((at, i) => at - (starts[i] ?? at));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
+  });
+
+  it('runs at most `concurrency` jobs at once', async () => {
+    const g = gate({ perSecond: 1000, concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    const job = async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running -= 1;
+    };
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => g.schedule(job)));
+    expect(most).toBe(2);
+  });
+
+  it('holds queued and later jobs until the pause ends', async () => {
+    const { calls, sleep } = manualSleep();
+    const g = gate({ perSecond: 1000, concurrency: 4 }, { sleep });
+    g.pauseFor(1000);
+    const ran: string[] = [];
+    const done = Promise.all(['a', 'b'].map((name) => g.schedule(async () => void ran.push(name))));
+    await tick();
+    expect(ran).toEqual([]);
+    expect(g.isPaused).toBe(true);
+
+    calls[0]?.end();
+    await done;
+    expect(ran.sort()).toEqual(['a', 'b']);
+    expect(g.isPaused).toBe(false);
+  });
+
+  it('extends for a longer pause and never shortens for a shorter one', async () => {
+    let now = 0;
+    const { calls, sleep } = manualSleep();
+    const g = gate({ perSecond: 1000, concurrency: 4 }, { sleep, now: () => now });
+    g.pauseFor(1000);
+    g.pauseFor(500);
+    expect(calls.map((c) => c.ms)).toEqual([1000]);
+
+    now = 200;
+    g.pauseFor(2000);
+    expect(calls.map((c) => c.ms)).toEqual([1000, 2000]);
+
+    let ran = false;
+    const job = g.schedule(async () => {
+      ran = true;
+    });
+    calls[0]?.end();
+    await tick();
+    expect(ran).toBe(false);
+    expect(g.isPaused).toBe(true);
+
+    calls[1]?.end();
+    await job;
+    expect(ran).toBe(true);
+  });
+
+  it('rejects queued jobs with GateStoppedError when stopped', async () => {
+    const g = gate({ perSecond: 1000, concurrency: 1 }, { sleep: () => new Promise<void>(() => undefined) });
+    g.pauseFor(1000);
+    const queued = g.schedule(async () => 'never').catch((error: unknown) => error);
+    await tick();
+    await g.stop();
+    expect(await queued).toBeInstanceOf(GateStoppedError);
+    await expect(g.schedule(async () => 'late')).rejects.toBeInstanceOf(GateStoppedError);
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { providerError } from '../../src/errors/provider-errors.js';
+import { deliver } from '../../src/push/deliver.js';
+import { payloadHash } from '../../src/push/hash.js';
+import { MemoryStateStore } from '../../src/state/memory-store.js';
+import type { Customer } from '../../src/model/types.js';
+import { fakeDefinition, ScriptedSender, type Scripted } from './fake-provider.js';
+
+const ada: Customer = { id: 'c-1', email: 'ada@example.com', name: 'Ada Lovelace' };
+const PROVIDER = 'invisible-collector' as const;
+
+function setup(script: Scripted[], opts: { createMissing?: boolean; definition?: Parameters<typeof fakeDefinition>[0] } = {}) {
+  const sender = new ScriptedSender(script);
+  const store = new MemoryStateStore();
+  const target = { definition: fakeDefinition(opts.definition), sender, createMissing: opts.createMissing ?? false };
+  return { sender, store, target };
+}
+
+describe('deliver', () => {
+  it('updates at the default id, then reports an unchanged payload without sending', async () => {
+    const { sender, store, target } = setup([{ status: 200, body: { gid: 'g-1' } }]);
+    const first = await deliver(ada, target, store);
+    expect(first).toEqual({ status: 'updated', providerId: 'g-1', warnings: [], requests: 1, retries: 0 });
+    expect(sender.log).toEqual([
+      { method: 'PUT', path: '/customers/c-1', body: { name: 'Ada Lovelace', email: 'ada@example.com' }, query: undefined, key: expect.any(String) },
+    ]);
+
+    // Addressed by its own id again (DESIGN §3), the unchanged payload sends nothing; the learned gid is kept.
+    const second = await deliver(ada, target, store);
+    expect(second).toEqual({ status: 'unchanged', providerId: 'g-1', warnings: [], requests: 0, retries: 0 });
+    expect(sender.log).toHaveLength(1);
+  });
+
+  it('sends again when a field changed, and with full even when nothing did', async () => {
+    const { sender, store, target } = setup([
+      { status: 200, body: { gid: 'g-1' } },
+      { status: 200, body: { gid: 'g-1' } },
+      { status: 200, body: { gid: 'g-1' } },
+    ]);
+    await deliver(ada, target, store);
+    expect((await deliver({ ...ada, name: 'Ada King' }, target, store)).status).toBe('updated');
+    expect((await deliver({ ...ada, name: 'Ada King' }, target, store, { full: true })).status).toBe('updated');
+    expect(sender.log.map((r) => r.path)).toEqual(['/customers/c-1', '/customers/c-1', '/customers/c-1']);
+  });
+
+  it('prefers the id the record names over the one in the state', async () => {
+    const { sender, store, target } = setup([{ status: 200, body: { gid: 'named' } }]);
+    await store.recordSuccess('c-1', PROVIDER, { providerId: 'old', payloadHash: 'x' });
+    await deliver({ ...ada, providerIds: { 'invisible-collector': 'named' } }, target, store);
+    expect(sender.log[0]?.path).toBe('/customers/named');
+  });
+
+  it('fails a 404 as not_found when createMissing is off, and records the failure', async () => {
+    const { store, target } = setup([{ status: 404, body: { message: 'Customer not found' } }]);
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error?.kind).toBe('not_found');
+    expect(outcome.error?.providerMessage).toBe('Customer not found');
+    expect((await store.get('c-1', PROVIDER))?.lastFailure).toMatchObject({ kind: 'not_found', status: 404 });
+  });
+
+  it('creates on 404 with createMissing, recording the intent before the POST', async () => {
+    const { sender, store, target } = setup([{ status: 404 }, { status: 201, body: { gid: 'g-new' } }], { createMissing: true });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome).toMatchObject({ status: 'created', providerId: 'g-new', requests: 2 });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers']);
+    expect(await store.get('c-1', PROVIDER)).toEqual({
+      providerId: 'g-new',
+      payloadHash: payloadHash('c-1', { name: 'Ada Lovelace', email: 'ada@example.com' }),
+    });
+  });
+
+  it('updates the gid a 409 names when the create conflicts', async () => {
+    const { sender, store, target } = setup(
+      [{ status: 404 }, { status: 409, body: { code: 409, message: 'exists', gid: 'g-9' } }, { status: 200, body: { gid: 'g-9' } }],
+      { createMissing: true },
+    );
+    const outcome = await deliver(ada, target, store);
+    expect(outcome).toMatchObject({ status: 'updated', providerId: 'g-9' });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers', 'PUT /customers/g-9']);
+  });
+
+  it('marks a create whose outcome is unknown and does not send it again', async () => {
+    const unknown = providerError('unknown_outcome', 'Fake: the create may have been applied', { provider: PROVIDER, customerId: 'c-1' });
+    const { sender, store, target } = setup([{ status: 404 }, unknown], {
+      createMissing: true,
+      definition: { lookup: undefined },
+    });
+    expect((await deliver(ada, target, store)).error?.kind).toBe('unknown_outcome');
+    expect((await store.get('c-1', PROVIDER))?.intent?.status).toBe('unknown_outcome');
+
+    const again = await deliver(ada, target, store);
+    expect(again.error?.kind).toBe('unknown_outcome');
+    expect(again.requests).toBe(0);
+    expect(sender.log).toHaveLength(2);
+  });
+
+  it('resolves an unknown create by a lookup that finds the customer', async () => {
+    const unknown = providerError('unknown_outcome', 'Fake: the create may have been applied', { provider: PROVIDER, customerId: 'c-1' });
+    const { sender, store, target } = setup(
+      [{ status: 404 }, unknown, { status: 200, body: [{ gid: 'g-found' }] }, { status: 200, body: { gid: 'g-found' } }],
+      { createMissing: true },
+    );
+    await deliver(ada, target, store);
+    const outcome = await deliver(ada, target, store);
+    expect(outcome).toMatchObject({ status: 'updated', providerId: 'g-found' });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /customers/c-1',
+      'POST /customers',
+      'GET /customers/find',
+      'PUT /customers/g-found',
+    ]);
+    expect((await store.get('c-1', PROVIDER))?.intent).toBeUndefined();
+  });
+
+  it('replays a retry-safe create intent with the same key and payload after a failure', async () => {
+    const transient = providerError('transient', 'Fake: 503 after retries', { provider: PROVIDER, customerId: 'c-1', status: 503 });
+    const definition = {
+      defaultId: undefined,
+      create: {
+        when: 'no-id' as const,
+        body: (c: Customer) => ({ ok: true as const, body: { name: c.name, email: c.email }, warnings: [] }),
+        request: (body: Record<string, unknown>) => ({ method: 'POST' as const, path: '/customers', body, retrySafe: true }),
+      },
+    };
+    const { sender, store, target } = setup([transient, { status: 201, body: { gid: 'g-1' } }], { definition });
+    expect((await deliver(ada, target, store)).status).toBe('failed');
+    // The record changed meanwhile: the replay still sends the intent as it was, then updates to the new name.
+    const renamed = { ...ada, name: 'Ada King' };
+    sender.script.push({ status: 200, body: { gid: 'g-1' } });
+    const outcome = await deliver(renamed, target, store);
+    expect(outcome).toMatchObject({ status: 'created', providerId: 'g-1' });
+    const [first, replay, update] = sender.log;
+    expect(replay).toEqual(first);
+    expect(update).toMatchObject({ method: 'PUT', path: '/customers/g-1', body: { name: 'Ada King', email: 'ada@example.com' } });
+    expect(update?.key).not.toBe(first?.key);
+  });
+
+  it('clears the intent when the provider refuses a create outright', async () => {
+    const { store, target } = setup([{ status: 404 }, { status: 422, body: { code: 422, message: 'vatNumber is invalid' } }], {
+      createMissing: true,
+      definition: { lookup: undefined },
+    });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'rejected', status: 422, providerMessage: 'vatNumber is invalid' });
+    expect((await store.get('c-1', PROVIDER))?.intent).toBeUndefined();
+  });
+
+  it('skips with the reason when no id is known and no create is allowed', async () => {
+    const { sender, store, target } = setup([], { definition: { defaultId: undefined } });
+    expect(await deliver(ada, target, store)).toEqual({ status: 'skipped', reason: 'no id known', warnings: [], requests: 0, retries: 0 });
+    expect(sender.log).toEqual([]);
+  });
+
+  it('looks up by natural key before creating, and updates what it finds', async () => {
+    const { sender, store, target } = setup([{ status: 200, body: [{ gid: 'g-7' }] }, { status: 200, body: { gid: 'g-7' } }], {
+      createMissing: true,
+      definition: { defaultId: undefined },
+    });
+    expect(await deliver(ada, target, store)).toMatchObject({ status: 'updated', providerId: 'g-7' });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /customers/find', 'PUT /customers/g-7']);
+  });
+
+  it('fails invalid without a request when the provider cannot take the record', async () => {
+    const { sender, store, target } = setup([], {
+      definition: { updateBody: () => ({ ok: false, message: 'Fake requires country; the record has none' }) },
+    });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'invalid', message: 'Fake requires country; the record has none' });
+    expect(sender.log).toEqual([]);
+  });
+
+  it('reports a 2xx whose body does not parse as bad_response', async () => {
+    const { store, target } = setup([{ status: 200, body: { unexpected: true } }]);
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error?.kind).toBe('bad_response');
+    expect(outcome.error?.message).toBe('Fake: the update response does not match the documented shape');
+  });
+});

@@ -1,0 +1,71 @@
+import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
+import { providerError } from '../../src/errors/provider-errors.js';
+import type { CustomerSyncError } from '../../src/errors/customer-sync-error.js';
+import type { Sender, SendContext } from '../../src/push/deliver.js';
+import type { Customer } from '../../src/model/types.js';
+
+/** A provider shaped like Invisible Collector (id defaults to the customer's, create on 404, lookup, 409 gid). */
+export function fakeDefinition(overrides: Partial<ProviderDefinition> = {}): ProviderDefinition {
+  return {
+    id: 'invisible-collector',
+    name: 'Fake',
+    defaultBaseUrl: 'https://fake.test',
+    defaultRateLimit: { perSecond: 10, concurrency: 2 },
+    optionsShape: {},
+    secrets: () => [],
+    auth: () => ({ headers: () => ({}) }),
+    skipReason: () => 'no id known',
+    defaultId: (c: Customer) => c.id,
+    updateBody: (c: Customer) => ({ ok: true, body: { name: c.name, email: c.email }, warnings: [] }),
+    updateRequest: (id: string, body: Record<string, unknown>): RequestSpec => ({
+      method: 'PUT',
+      path: `/customers/${encodeURIComponent(id)}`,
+      body,
+      retrySafe: true,
+    }),
+    create: {
+      when: 'on-missing',
+      body: (c: Customer) => ({ ok: true, body: { name: c.name, email: c.email, externalId: c.id }, warnings: [] }),
+      request: (body) => ({ method: 'POST', path: '/customers', body, retrySafe: false }),
+      onConflict: (_c, body) => ({ updateId: (body as { gid?: string }).gid }),
+    },
+    lookup: {
+      request: (c: Customer) => ({ method: 'GET', path: '/customers/find', query: { externalId: c.id }, retrySafe: true }),
+      parse: (body: unknown) => (body as Array<{ gid: string }>)[0]?.gid,
+    },
+    parseSuccess: (_op, body) => {
+      const gid = (body as { gid?: unknown })?.gid;
+      if (typeof gid !== 'string') throw new Error('no gid');
+      return { providerId: gid };
+    },
+    errorMessage: (_status, body) => (body as { message?: string })?.message,
+    ...overrides,
+  };
+}
+
+export type Scripted = { status: number; body?: unknown } | CustomerSyncError;
+
+/** A sender that answers from a script and logs every request with its idempotency key. */
+export class ScriptedSender implements Sender {
+  readonly log: Array<{ method: string; path: string; body?: unknown; query?: unknown; key?: string }> = [];
+  constructor(readonly script: Scripted[]) {}
+
+  async send(spec: RequestSpec, ctx: SendContext): Promise<{ status: number; body: unknown }> {
+    this.log.push({ method: spec.method, path: spec.path, body: spec.body, query: spec.query, key: ctx.idempotencyKey });
+    ctx.stats.requests += 1;
+    const next = this.script.shift();
+    if (!next) throw new Error(`unscripted request ${spec.method} ${spec.path}`);
+    if (next instanceof Error) throw next;
+    return { status: next.status, body: next.body };
+  }
+
+  errorFor(status: number, body: unknown, ctx: SendContext): CustomerSyncError {
+    const kind = status === 404 ? 'not_found' : 'rejected';
+    return providerError(kind, `Fake answered ${status}`, {
+      provider: 'invisible-collector',
+      customerId: ctx.customerId,
+      status,
+      providerMessage: (body as { message?: string })?.message,
+    });
+  }
+}
