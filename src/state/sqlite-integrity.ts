@@ -1,0 +1,92 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { ERROR_KINDS } from '../errors/kinds.js';
+import { PROVIDER_IDS } from '../providers.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
+
+// Shapes of the JSON columns (`CreateIntent`, `FailureRecord`): a row that does not parse would break every run.
+const requestSpecSchema = z.object({
+  method: z.enum(['GET', 'POST', 'PUT']),
+  path: z.string().startsWith('/'),
+  query: z.record(z.string(), z.string()).optional(),
+  body: z.record(z.string(), z.unknown()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  retrySafe: z.boolean(),
+});
+
+const intentSchema = z.object({
+  idempotencyKey: z.string().min(1),
+  request: requestSpecSchema,
+  updateBody: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  status: z.enum(['pending', 'unknown_outcome']),
+});
+
+const failureSchema = z.object({
+  kind: z.enum(ERROR_KINDS),
+  status: z.number().int().optional(),
+  message: z.string(),
+  at: z.string(),
+});
+
+const KNOWN_PROVIDERS: readonly string[] = PROVIDER_IDS;
+
+interface JsonRow {
+  customer_id: string;
+  provider: string;
+  last_failure: string | null;
+  intent: string | null;
+}
+
+/**
+ * Prepare, once, a check of the state database: SQLite's `integrity_check` (pages, indexes, CHECK constraints),
+ * then this store's invariants — schema version, WAL on a file, known providers, ISO `updated_at`, and intents and
+ * failures of the right shape. The check returns one message per problem, empty when all is well.
+ */
+export function prepareIntegrityCheck(db: Database.Database): () => string[] {
+  const providers = db.prepare<[], { provider: string; n: number }>(
+    `SELECT provider, count(*) AS n FROM links GROUP BY provider`,
+  );
+  const badDates = db
+    .prepare<[], number>(
+      `SELECT count(*) FROM links WHERE updated_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'`,
+    )
+    .pluck();
+  const withJson = db.prepare<[], JsonRow>(
+    `SELECT customer_id, provider, last_failure, intent FROM links
+     WHERE intent IS NOT NULL OR last_failure IS NOT NULL ORDER BY provider, customer_id`,
+  );
+
+  return () => {
+    const problems = (db.pragma('integrity_check') as Array<{ integrity_check: string }>)
+      .map((row) => row.integrity_check)
+      .filter((message) => message !== 'ok');
+    const version = db.pragma('user_version', { simple: true });
+    if (version !== SCHEMA_VERSION) problems.push(`schema version is ${String(version)}, expected ${SCHEMA_VERSION}`);
+    const mode = db.pragma('journal_mode', { simple: true });
+    if (!db.memory && mode !== 'wal') problems.push(`journal mode is ${String(mode)}, expected wal`);
+    for (const { provider, n } of providers.all()) {
+      if (!KNOWN_PROVIDERS.includes(provider)) problems.push(`${n} link(s) for unknown provider ${JSON.stringify(provider)}`);
+    }
+    const dates = badDates.get() ?? 0;
+    if (dates > 0) problems.push(`${dates} link(s) with an updated_at that is not an ISO date`);
+    for (const row of withJson.iterate()) {
+      const where = `link (${JSON.stringify(row.customer_id)}, ${row.provider})`;
+      if (row.intent !== null) problems.push(...shapeProblems(where, 'intent', row.intent, intentSchema));
+      if (row.last_failure !== null) problems.push(...shapeProblems(where, 'last_failure', row.last_failure, failureSchema));
+    }
+    return problems;
+  };
+}
+
+function shapeProblems(where: string, column: string, json: string, schema: z.ZodType): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [`${where}: ${column} is not valid JSON`];
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => `${where}: ${column}.${issue.path.join('.') || '(root)'} ${issue.message}`);
+}

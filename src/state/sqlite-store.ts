@@ -1,0 +1,229 @@
+import type Database from 'better-sqlite3';
+import type { ProviderId } from '../providers.js';
+import { prepareIntegrityCheck } from './sqlite-integrity.js';
+import { openStateDatabase } from './sqlite-schema.js';
+import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
+
+export { SCHEMA_VERSION, StateFileError } from './sqlite-schema.js';
+
+/** One (customer, provider) pair. */
+export interface LinkKey {
+  customerId: string;
+  provider: ProviderId;
+}
+
+/** A link that needs a look: an intent left pending or of unknown outcome, or a failure. */
+export interface AttentionRecord {
+  customerId: string;
+  provider: ProviderId;
+  providerId?: string;
+  intent?: CreateIntent;
+  lastFailure?: FailureRecord;
+  updatedAt: string;
+}
+
+/**
+ * How the user settles a link: `attachProviderId` names the customer the provider already has (the intent is
+ * dropped, and the payload hash with it, so the next run sends an update); `allowCreate` drops the intent so the
+ * next run creates afresh, with a new idempotency key.
+ */
+export type Resolution = { attachProviderId: string } | { allowCreate: true };
+
+/** The key `getMany` files a link under. */
+export function linkKey(customerId: string, provider: ProviderId): string {
+  return `${provider}\u0000${customerId}`;
+}
+
+interface Row {
+  customer_id: string;
+  provider: string;
+  provider_id: string | null;
+  payload_hash: string | null;
+  last_failure: string | null;
+  intent: string | null;
+  updated_at: string;
+}
+
+type Key = [customerId: string, provider: string];
+
+interface FailureParams {
+  customerId: string;
+  provider: string;
+  failure: string;
+  mode: 'keep' | 'unknown' | 'clear';
+  now: string;
+}
+
+const COLUMNS = 'customer_id, provider, provider_id, payload_hash, last_failure, intent, updated_at';
+const NEEDS_ATTENTION = 'intent IS NOT NULL OR last_failure IS NOT NULL';
+
+/**
+ * The CLI's state (DESIGN §6): one SQLite file in WAL mode. Ordinary writes commit with `synchronous = NORMAL`:
+ * a commit survives the process being killed, and a power loss can only take back the last few of them, which the
+ * next run redoes. A write that guards a create (`recordIntent`) or records a user's decision (`resolve`) switches
+ * the connection to `synchronous = FULL` for its one transaction, so the WAL is fsynced before it resolves: an
+ * intent whose promise resolved survives power loss too. (A checkpoint per intent would give the same guarantee
+ * at the cost of copying pages into the main file on every create; a FULL commit is one fsync of the WAL.)
+ * Writes that only move an intent forward may be lost on power loss without harm: the intent they cleared or
+ * marked is still there, and a pending intent that is not safe to replay is treated as `unknown_outcome` anyway.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly #db: Database.Database;
+  readonly #sql;
+  readonly #getMany: (keys: readonly LinkKey[]) => Map<string, LinkState>;
+  readonly #resolve: (customerId: string, provider: ProviderId, action: Resolution) => boolean;
+  readonly #integrityCheck: () => string[];
+
+  private constructor(
+    db: Database.Database,
+    readonly path: string,
+  ) {
+    this.#db = db;
+    this.#sql = {
+      get: db.prepare<Key, Row>(`SELECT ${COLUMNS} FROM links WHERE customer_id = ? AND provider = ?`),
+      intent: db.prepare<[string, string, string, string]>(
+        `INSERT INTO links (customer_id, provider, intent, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (customer_id, provider) DO UPDATE SET intent = excluded.intent, updated_at = excluded.updated_at`,
+      ),
+      success: db.prepare<[string, string, string | null, string, string]>(
+        `INSERT INTO links (customer_id, provider, provider_id, payload_hash, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (customer_id, provider) DO UPDATE SET
+           provider_id = coalesce(excluded.provider_id, provider_id), payload_hash = excluded.payload_hash,
+           last_failure = NULL, intent = NULL, updated_at = excluded.updated_at`,
+      ),
+      failure: db.prepare<FailureParams>(
+        `INSERT INTO links (customer_id, provider, last_failure, updated_at) VALUES (@customerId, @provider, @failure, @now)
+         ON CONFLICT (customer_id, provider) DO UPDATE SET
+           last_failure = excluded.last_failure, updated_at = excluded.updated_at,
+           intent = CASE @mode WHEN 'clear' THEN NULL
+                               WHEN 'unknown' THEN json_set(intent, '$.status', 'unknown_outcome')
+                               ELSE intent END`,
+      ),
+      attach: db.prepare<[string, string, string, string]>(
+        `INSERT INTO links (customer_id, provider, provider_id, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (customer_id, provider) DO UPDATE SET provider_id = excluded.provider_id,
+           payload_hash = NULL, last_failure = NULL, intent = NULL, updated_at = excluded.updated_at`,
+      ),
+      allowCreate: db.prepare<[string, string, string]>(
+        `UPDATE links SET intent = NULL, last_failure = NULL, updated_at = ? WHERE customer_id = ? AND provider = ?`,
+      ),
+      attention: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM links WHERE ${NEEDS_ATTENTION} ORDER BY provider, customer_id`),
+      fullSync: db.prepare('PRAGMA synchronous = FULL'),
+      normalSync: db.prepare('PRAGMA synchronous = NORMAL'),
+    };
+    this.#getMany = db.transaction((keys: readonly LinkKey[]) => {
+      const found = new Map<string, LinkState>();
+      for (const { customerId, provider } of keys) {
+        const row = this.#sql.get.get(customerId, provider);
+        if (row) found.set(linkKey(customerId, provider), toLinkState(row));
+      }
+      return found;
+    });
+    this.#resolve = db.transaction((customerId: string, provider: ProviderId, action: Resolution) => {
+      const row = this.#sql.get.get(customerId, provider);
+      const now = new Date().toISOString();
+      if ('attachProviderId' in action) this.#sql.attach.run(customerId, provider, action.attachProviderId, now);
+      else this.#sql.allowCreate.run(now, customerId, provider);
+      return row !== undefined && (row.intent !== null || row.last_failure !== null);
+    });
+    this.#integrityCheck = prepareIntegrityCheck(db);
+  }
+
+  /** Open or create the state at `path` (its directory too); `':memory:'` for a throwaway one. */
+  static open(path: string): SqliteStateStore {
+    return new SqliteStateStore(openStateDatabase(path), path);
+  }
+
+  async get(customerId: string, provider: ProviderId): Promise<LinkState | undefined> {
+    this.#ensureOpen();
+    const row = this.#sql.get.get(customerId, provider);
+    return row === undefined ? undefined : toLinkState(row);
+  }
+
+  async recordIntent(customerId: string, provider: ProviderId, intent: CreateIntent): Promise<void> {
+    this.#ensureOpen();
+    const json = JSON.stringify(intent);
+    this.#durably(() => this.#sql.intent.run(customerId, provider, json, new Date().toISOString()));
+  }
+
+  async recordSuccess(
+    customerId: string,
+    provider: ProviderId,
+    result: { providerId: string | undefined; payloadHash: string },
+  ): Promise<void> {
+    this.#ensureOpen();
+    const now = new Date().toISOString();
+    this.#sql.success.run(customerId, provider, result.providerId ?? null, result.payloadHash, now);
+  }
+
+  async recordFailure(
+    customerId: string,
+    provider: ProviderId,
+    failure: FailureRecord,
+    intent: 'keep' | 'unknown' | 'clear',
+  ): Promise<void> {
+    this.#ensureOpen();
+    const now = new Date().toISOString();
+    this.#sql.failure.run({ customerId, provider, failure: JSON.stringify(failure), mode: intent, now });
+  }
+
+  /**
+   * The state of many links in one read transaction (one consistent snapshot), filed under `linkKey`;
+   * links never recorded are absent. Callers batch: a few thousand keys per call is a good size.
+   */
+  getMany(keys: readonly LinkKey[]): Map<string, LinkState> {
+    this.#ensureOpen();
+    return this.#getMany(keys);
+  }
+
+  /** Every link with an intent (pending or `unknown_outcome`) or a last failure, by provider then customer. */
+  attention(): AttentionRecord[] {
+    this.#ensureOpen();
+    return this.#sql.attention.all().map((row) => {
+      const { payloadHash: _hash, ...state } = toLinkState(row);
+      return { customerId: row.customer_id, provider: row.provider as ProviderId, ...state, updatedAt: row.updated_at };
+    });
+  }
+
+  /**
+   * Settle a link by hand (see `Resolution`); the failure is cleared too. `attachProviderId` creates the link
+   * when it does not exist. Returns whether there was an intent or a failure to settle. Durable, like an intent.
+   */
+  resolve(customerId: string, provider: ProviderId, action: Resolution): boolean {
+    this.#ensureOpen();
+    return this.#durably(() => this.#resolve(customerId, provider, action));
+  }
+
+  /** SQLite's own integrity check plus this store's invariants; empty when all is well. */
+  integrityCheck(): string[] {
+    this.#ensureOpen();
+    return this.#integrityCheck();
+  }
+
+  /** Close the database; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #durably<T>(write: () => T): T {
+    this.#sql.fullSync.run();
+    try {
+      return write();
+    } finally {
+      this.#sql.normalSync.run();
+    }
+  }
+
+  #ensureOpen(): void {
+    if (!this.#db.open) throw new Error(`state store ${this.path} is closed`);
+  }
+}
+
+function toLinkState(row: Row): LinkState {
+  const state: LinkState = {};
+  if (row.provider_id !== null) state.providerId = row.provider_id;
+  if (row.payload_hash !== null) state.payloadHash = row.payload_hash;
+  if (row.last_failure !== null) state.lastFailure = JSON.parse(row.last_failure) as FailureRecord;
+  if (row.intent !== null) state.intent = JSON.parse(row.intent) as CreateIntent;
+  return state;
+}

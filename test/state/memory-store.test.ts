@@ -1,0 +1,4 @@
+import { MemoryStateStore } from '../../src/state/memory-store.js';
+import { describeStateStoreContract } from './contract.js';
+
+describeStateStoreContract('MemoryStateStore', () => new MemoryStateStore());
