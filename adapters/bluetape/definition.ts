@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BodyResult, CommonAdapterOptions, ProviderDefinition } from '../../src/adapter/definition.js';
 import type { Customer } from '../../src/model/types.js';
-import { pathSegment, unusableAsSegment } from './path.js';
+import { pathSegment, unusableAsSegment } from '../../src/adapter/path.js';
 import {
   createResponseSchema,
   errorBodySchema,

@@ -1,16 +1,8 @@
+import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { clientBody } from './mapping.js';
 import { auth, checkOptions, createMissing, optionsShape, secrets, type FatoraOptions } from './options.js';
 import { errorMessage, lookupParse, parseSuccess } from './responses.js';
-
-/**
- * One URL path segment. `encodeURIComponent` keeps `/`, `?` and `#` inside the segment, but `.` and `..` (even
- * as `%2E`) are resolved away by every URL parser, so such an id would address another resource: refuse it.
- */
-function segment(id: string): string {
-  if (id === '' || id === '.' || id === '..') throw new RangeError(`Fatora client id cannot be a path segment: "${id}"`);
-  return encodeURIComponent(id);
-}
 
 /**
  * Fatora. No idempotency keys: a PUT is safe to repeat, a create is not (DESIGN §5), so a create is only made
@@ -35,7 +27,7 @@ export const fatoraDefinition: ProviderDefinition<FatoraOptions> = {
   // https://fatora.io/api/updateClient.php
   updateRequest: (providerId, body): RequestSpec => ({
     method: 'PUT',
-    path: `/v1/clients/${segment(providerId)}`,
+    path: `/v1/clients/${pathSegment(providerId)}`,
     body,
     retrySafe: true,
   }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CommonAdapterOptions, ProviderDefinition } from '../../src/adapter/definition.js';
 import type { Customer } from '../../src/model/types.js';
 import { customerBody } from './body.js';
-import { pathSegment, unusableAsSegment } from './path.js';
+import { pathSegment, unusableAsSegment } from '../../src/adapter/path.js';
 import { conflictBodySchema, customerResponseSchema, errorBodySchema, findResponseSchema } from './schemas.js';
 
 export interface InvisibleCollectorOptions extends CommonAdapterOptions {

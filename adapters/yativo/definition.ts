@@ -1,16 +1,8 @@
+import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { createBody, updateBody } from './mapping.js';
 import { auth, checkOptions, optionsShape, secrets, type YativoOptions } from './options.js';
 import { errorMessage, parseSuccess } from './responses.js';
-
-/**
- * One URL path segment. `encodeURIComponent` keeps `/`, `?` and `#` inside the segment, but `.` and `..` (even
- * as `%2E`) are resolved away by every URL parser, so such an id would address another resource: refuse it.
- */
-function segment(id: string): string {
-  if (id === '' || id === '.' || id === '..') throw new RangeError(`Yativo customer id cannot be a path segment: "${id}"`);
-  return encodeURIComponent(id);
-}
 
 /**
  * Yativo (fiat API). Every POST and PUT carries an `Idempotency-Key`, so both are safe to replay: a create is
@@ -36,7 +28,7 @@ export const yativoDefinition: ProviderDefinition<YativoOptions> = {
   // https://docs.yativo.com/user-management/customer/update-customer-data
   updateRequest: (providerId, body): RequestSpec => ({
     method: 'PUT',
-    path: `/customer/${segment(providerId)}`,
+    path: `/customer/${pathSegment(providerId)}`,
     body,
     retrySafe: true,
   }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Operation, ProviderDefinition, RequestSpec } from '../adapter/definition.js';
+import { PathSegmentError } from '../adapter/path.js';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { providerError } from '../errors/provider-errors.js';
 import type { Customer } from '../model/types.js';
@@ -245,6 +246,7 @@ class Delivery {
 
   #asError(error: unknown): CustomerSyncError {
     if (error instanceof CustomerSyncError) return error;
+    if (error instanceof PathSegmentError) return this.#invalid(`${this.#def.name}: ${error.message}`);
     // A bug of ours, not the provider's: report it without its message, which could hold anything.
     return providerError('transient', `${this.#def.name}: internal error (${(error as Error)?.name ?? 'unknown'})`, {
       provider: this.#def.id,

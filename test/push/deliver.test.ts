@@ -177,3 +177,12 @@ describe('deliver', () => {
     expect(outcome.error?.message).toBe('Fake: the update response does not match the documented shape');
   });
 });
+
+describe('deliver with an id that cannot be a path segment', () => {
+  it('fails invalid and sends nothing', async () => {
+    const { sender, store, target } = setup([]);
+    const outcome = await deliver({ ...ada, providerIds: { 'invisible-collector': '..' } }, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'invalid' });
+    expect(sender.log).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { providerError } from '../../src/errors/provider-errors.js';
 import type { CustomerSyncError } from '../../src/errors/customer-sync-error.js';
@@ -19,7 +20,7 @@ export function fakeDefinition(overrides: Partial<ProviderDefinition> = {}): Pro
     updateBody: (c: Customer) => ({ ok: true, body: { name: c.name, email: c.email }, warnings: [] }),
     updateRequest: (id: string, body: Record<string, unknown>): RequestSpec => ({
       method: 'PUT',
-      path: `/customers/${encodeURIComponent(id)}`,
+      path: `/customers/${pathSegment(id)}`,
       body,
       retrySafe: true,
     }),
