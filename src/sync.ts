@@ -1,36 +1,29 @@
 import type { EventEmitter } from 'node:events';
 import type { Adapter } from './adapter/adapter.js';
-import { OptionsError } from './errors/validation-error.js';
-import { SyncEvents, type SyncEventMap } from './events.js';
-import { parseCustomer } from './model/customer.js';
-import type { Customer } from './model/types.js';
-import type { ProviderId } from './providers.js';
 import type { RetryOptions } from './adapter/definition.js';
-import { deliver, type DeliverOptions } from './push/deliver.js';
-import type { ProviderOutcome } from './push/outcome.js';
-import { createProviderRuntime, type ProviderRuntime } from './push/provider-runtime.js';
+import { OptionsError } from './errors/validation-error.js';
+import type { SyncEventMap } from './events.js';
+import { parseCustomer } from './model/customer.js';
+import type { ValidationIssue } from './model/types.js';
+import type { ProviderId } from './providers.js';
+import { SyncEngine, type PushOptions, type PushResult } from './push/engine.js';
 import { MemoryStateStore } from './state/memory-store.js';
+import { SqliteStateStore } from './state/sqlite-store.js';
 import type { StateStore } from './state/store.js';
+
+export type { PushOptions, PushResult } from './push/engine.js';
 
 type Listener = (...args: unknown[]) => void;
 
 export interface CustomerSyncOptions {
   adapters: readonly Adapter[];
-  /** Where provider ids and delivered payloads are remembered. @default in memory, for this process */
-  state?: StateStore;
+  /**
+   * Where provider ids and delivered payloads are remembered: a SQLite file path (shared with the CLI), or a store.
+   * @default in memory, for this process
+   */
+  state?: string | StateStore;
   /** Retry policy for every adapter that sets none of its own. */
   retry?: RetryOptions;
-}
-
-/** One outcome per configured provider. */
-export interface PushResult {
-  customerId: string;
-  providers: Partial<Record<ProviderId, ProviderOutcome>>;
-}
-
-export interface PushOptions extends DeliverOptions {
-  /** Only these providers (default: all configured). */
-  only?: readonly ProviderId[];
 }
 
 export interface CustomerSync {
@@ -46,38 +39,13 @@ export interface CustomerSync {
 }
 
 export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
-  const adapters = checkAdapters(options);
-  const events = new SyncEvents();
+  const engine = createEngine(options);
   // The public signature is typed per event; node's generic overloads cannot follow a generic key through.
-  const untyped: EventEmitter = events;
-  const store = options.state ?? new MemoryStateStore();
-  const runtimes: ProviderRuntime[] = adapters.map((adapter) => createProviderRuntime(adapter, events, options.retry));
-  const inFlight = new Set<Promise<unknown>>();
-  let closed = false;
-
-  async function pushValid(customer: Customer, pushOptions: PushOptions): Promise<PushResult> {
-    const only = pushOptions.only;
-    const selected = only ? runtimes.filter((runtime) => only.includes(runtime.id)) : runtimes;
-    const outcomes = await Promise.all(
-      selected.map(async (runtime) => {
-        const outcome = await deliver(customer, runtime.target, store, pushOptions);
-        events.emit('result', { customerId: customer.id, provider: runtime.id, outcome });
-        return [runtime.id, outcome] as const;
-      }),
-    );
-    return { customerId: customer.id, providers: Object.fromEntries(outcomes) };
-  }
-
+  const untyped: EventEmitter = engine.events;
   const sync: CustomerSync = {
     async push(input, pushOptions = {}) {
-      if (closed) throw new Error('customer-sync: push after close()');
-      const work = pushValid(parseCustomer(input), pushOptions);
-      inFlight.add(work);
-      try {
-        return await work;
-      } finally {
-        inFlight.delete(work);
-      }
+      if (engine.closed) throw new Error('customer-sync: push after close()');
+      return engine.push(parseCustomer(input), pushOptions);
     },
     on(event, listener) {
       untyped.on(event, listener as Listener);
@@ -87,15 +55,17 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
       untyped.off(event, listener as Listener);
       return sync;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.allSettled([...inFlight]);
-      await Promise.all(runtimes.map((runtime) => runtime.close()));
-      await store.close();
-    },
+    close: () => engine.close(),
   };
   return sync;
+}
+
+/** Checks the options and builds the engine behind `createCustomerSync` (the CLI builds its own the same way). */
+export function createEngine(options: CustomerSyncOptions): SyncEngine {
+  const adapters = checkAdapters(options);
+  const state = options.state;
+  const store = state === undefined ? new MemoryStateStore() : typeof state === 'string' ? SqliteStateStore.open(state) : state;
+  return new SyncEngine(adapters, store, options.retry);
 }
 
 function checkAdapters(options: CustomerSyncOptions): readonly Adapter[] {
@@ -104,7 +74,7 @@ function checkAdapters(options: CustomerSyncOptions): readonly Adapter[] {
     throw new OptionsError('Invalid customer-sync options', [{ path: 'adapters', message: 'give at least one adapter' }]);
   }
   const seen = new Set<ProviderId>();
-  const issues = [];
+  const issues: ValidationIssue[] = [];
   for (const [index, adapter] of adapters.entries()) {
     if (!adapter || typeof adapter !== 'object' || !('definition' in adapter)) {
       issues.push({ path: `adapters.${index}`, message: 'is not an adapter (make one with yativo(), fatora(), …)' });

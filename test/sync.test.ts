@@ -192,3 +192,27 @@ describe('adapter.push alone', () => {
     expect(log).toHaveLength(1);
   });
 });
+
+describe('createCustomerSync with a SQLite state file', () => {
+  it('remembers delivered payloads across processes: the second sync sends nothing', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'cs-state-'));
+    const state = join(dir, 'nested', 'state.db');
+    try {
+      const log: WireRequest[] = [];
+      nock(BASES.ic).put('/customers/cus-1').reply(answer(log, 200, { gid: 'g-1' }));
+      const make = () => createCustomerSync({ adapters: [invisibleCollector({ baseUrl: BASES.ic, token: SECRETS.ic })], state });
+      const first = make();
+      expect((await first.push(ada)).providers['invisible-collector']?.status).toBe('updated');
+      await first.close();
+      const second = make();
+      expect((await second.push(ada)).providers['invisible-collector']).toMatchObject({ status: 'unchanged', providerId: 'g-1' });
+      await second.close();
+      expect(log).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

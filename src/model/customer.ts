@@ -71,6 +71,16 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ['providerIds', Object.keys(providerIdsSchema.shape)],
 ]);
 
+/**
+ * Every leaf field by its dot path (`email`, `address.city`, `providerIds.fatora`): the columns a CSV file may have.
+ */
+export const CUSTOMER_FIELD_PATHS: readonly string[] = [...KNOWN_KEYS].flatMap(([parent, keys]) =>
+  parent === '' ? keys.filter((key) => !KNOWN_KEYS.has(key)) : keys.map((key) => `${parent}.${key}`),
+);
+
+/** Leaf fields that hold numbers, not text (a CSV cell is text and is converted for these). */
+export const NUMERIC_FIELD_PATHS: readonly string[] = ['providerIds.fatora'];
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }

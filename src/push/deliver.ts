@@ -29,6 +29,11 @@ export interface DeliveryTarget {
 export interface DeliverOptions {
   /** Send even when the payload is unchanged (`--full`). */
   full?: boolean;
+  /**
+   * Plan only: nothing is sent and nothing is written to the state. The outcome says what would happen and
+   * `planned` lists the requests that would be sent (a lookup is planned as not finding the customer).
+   */
+  dryRun?: boolean;
 }
 
 type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
@@ -48,11 +53,14 @@ export async function deliver(
 ): Promise<ProviderOutcome> {
   const run = new Delivery(customer, target, store, options);
   const done = await run.execute();
-  return { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
+  const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
+  if (options.dryRun) outcome.planned = run.planned;
+  return outcome;
 }
 
 class Delivery {
   readonly warnings: string[] = [];
+  readonly planned: RequestSpec[] = [];
   readonly ctx: SendContext;
   readonly #def: ProviderDefinition;
   /** Set when the provider refused a create outright: nothing was made, so the next attempt plans afresh. */
@@ -73,6 +81,7 @@ class Delivery {
       return await this.#run();
     } catch (error) {
       const failure = this.#asError(error);
+      if (this.options.dryRun) return { status: 'failed', error: failure };
       const intent = this.#createRefused ? 'clear' : failure.kind === 'unknown_outcome' ? 'unknown' : 'keep';
       const record = { kind: failure.kind, status: failure.status, message: failure.message, at: new Date().toISOString() };
       await this.store.recordFailure(this.customer.id, this.#def.id, record, intent);
@@ -121,6 +130,10 @@ class Delivery {
 
   async #update(id: string, body: Record<string, unknown>, mayCreate: boolean): Promise<Done> {
     const spec = this.#def.updateRequest(id, body);
+    if (this.options.dryRun) {
+      this.planned.push(spec);
+      return { status: 'updated', providerId: id };
+    }
     const res = await this.#send(spec, randomUUID());
     if (is2xx(res.status)) {
       const providerId = this.#parse('update', res.body).providerId ?? id;
@@ -146,6 +159,10 @@ class Delivery {
       createdAt: new Date().toISOString(),
       status: 'pending',
     };
+    if (this.options.dryRun) {
+      this.planned.push(intent.request);
+      return { status: 'created' };
+    }
     await this.store.recordIntent(this.customer.id, this.#def.id, intent);
     return this.#sendIntent(intent);
   }
@@ -172,6 +189,10 @@ class Delivery {
   }
 
   async #sendIntent(intent: CreateIntent): Promise<Done> {
+    if (this.options.dryRun) {
+      this.planned.push(intent.request);
+      return { status: 'created' };
+    }
     const res = await this.#send(intent.request, intent.idempotencyKey);
     if (is2xx(res.status)) {
       const { providerId } = this.#parse('create', res.body);
@@ -211,6 +232,10 @@ class Delivery {
   async #lookup(): Promise<string | undefined> {
     const lookup = this.#def.lookup;
     if (!lookup) return undefined;
+    if (this.options.dryRun) {
+      this.planned.push(lookup.request(this.customer));
+      return undefined;
+    }
     const res = await this.#send(lookup.request(this.customer), undefined);
     if (!is2xx(res.status)) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
     try {

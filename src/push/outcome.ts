@@ -1,3 +1,4 @@
+import type { RequestSpec } from '../adapter/definition.js';
 import type { CustomerSyncError } from '../errors/customer-sync-error.js';
 
 export type OutcomeStatus = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
@@ -17,4 +18,6 @@ export interface ProviderOutcome {
   requests: number;
   /** Of those, how many were retries. */
   retries: number;
+  /** With `dryRun`: the requests that would be sent, in order. */
+  planned?: RequestSpec[];
 }

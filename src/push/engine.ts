@@ -1,0 +1,81 @@
+import type { Adapter } from '../adapter/adapter.js';
+import type { RetryOptions } from '../adapter/definition.js';
+import { SyncEvents } from '../events.js';
+import type { Customer } from '../model/types.js';
+import type { ProviderId } from '../providers.js';
+import type { StateStore } from '../state/store.js';
+import { deliver, type DeliverOptions } from './deliver.js';
+import type { ProviderOutcome } from './outcome.js';
+import { createProviderRuntime, type ProviderRuntime } from './provider-runtime.js';
+
+/** One outcome per configured provider. */
+export interface PushResult {
+  customerId: string;
+  providers: Partial<Record<ProviderId, ProviderOutcome>>;
+}
+
+export interface PushOptions extends DeliverOptions {
+  /** Only these providers (default: all configured). */
+  only?: readonly ProviderId[];
+}
+
+/**
+ * What `push` and the sync job share: a runtime per provider, the state, the events. It takes customers that are
+ * already validated, so the sync job validates each record once.
+ */
+export class SyncEngine {
+  readonly events = new SyncEvents();
+  readonly #runtimes: ProviderRuntime[];
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(
+    adapters: readonly Adapter[],
+    readonly store: StateStore,
+    retry?: RetryOptions,
+  ) {
+    this.#runtimes = adapters.map((adapter) => createProviderRuntime(adapter, this.events, retry));
+  }
+
+  get providers(): ProviderId[] {
+    return this.#runtimes.map((runtime) => runtime.id);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Brings every selected provider in step with `customer`, in parallel; never rejects for a provider's failure. */
+  async push(customer: Customer, options: PushOptions = {}): Promise<PushResult> {
+    if (this.#closed) throw new Error('customer-sync: push after close()');
+    const work = this.#push(customer, options);
+    this.#inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#inFlight.delete(work);
+    }
+  }
+
+  async #push(customer: Customer, options: PushOptions): Promise<PushResult> {
+    const only = options.only;
+    const selected = only ? this.#runtimes.filter((runtime) => only.includes(runtime.id)) : this.#runtimes;
+    const outcomes = await Promise.all(
+      selected.map(async (runtime) => {
+        const outcome = await deliver(customer, runtime.target, this.store, options);
+        this.events.emit('result', { customerId: customer.id, provider: runtime.id, outcome });
+        return [runtime.id, outcome] as const;
+      }),
+    );
+    return { customerId: customer.id, providers: Object.fromEntries(outcomes) };
+  }
+
+  /** Lets in-flight pushes finish, then releases sockets, timers and the state store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await Promise.all(this.#runtimes.map((runtime) => runtime.close()));
+    await this.store.close();
+  }
+}
