@@ -1,0 +1,52 @@
+import { PROVIDER_IDS } from '../providers.js';
+import { startSandbox } from './index.js';
+import type { ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
+
+export interface SandboxCommandOptions extends Omit<SandboxOptions, 'port' | 'host'> {
+  /** @default 0 (an ephemeral port; the lines printed say which) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Where the lines go; the CLI passes stdout. @default process.stdout */
+  write?: (text: string) => void;
+}
+
+/** `key=value` pairs of a provider's credentials, in the order of its config keys. */
+function credentialPairs(credentials: SandboxCredentials[ProviderId]): string {
+  return Object.entries(credentials)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(' ');
+}
+
+/** One line per provider: `<id> <base URL> <credentials>`, the id padded so the URLs line up. */
+export function describeSandbox(sandbox: Sandbox): string[] {
+  const width = Math.max(...PROVIDER_IDS.map((id) => id.length));
+  return PROVIDER_IDS.map(
+    (id) => `${id.padEnd(width)}  ${sandbox.urls[id]}  ${credentialPairs(sandbox.credentials[id])}`,
+  );
+}
+
+/**
+ * The `providers` section of a customer-sync config file that points at this sandbox (DESIGN §6), with each
+ * provider's static credentials (Yativo and Fatora by token).
+ */
+export function sandboxProvidersConfig(sandbox: Sandbox): Record<ProviderId, Record<string, string>> {
+  const { urls, credentials: c } = sandbox;
+  return {
+    yativo: { baseUrl: urls.yativo, token: c.yativo.token },
+    fatora: { baseUrl: urls.fatora, token: c.fatora.token },
+    bluetape: { baseUrl: urls.bluetape, apiKey: c.bluetape.apiKey, accountId: c.bluetape.accountId },
+    'invisible-collector': { baseUrl: urls['invisible-collector'], token: c['invisible-collector'].token },
+  };
+}
+
+/**
+ * `customer-sync sandbox`: starts the sandbox and prints one line per provider with its base URL and credentials.
+ * Resolves once listening; the caller keeps the process alive and calls `close()` on SIGINT.
+ */
+export async function runSandboxCommand(options: SandboxCommandOptions = {}): Promise<Sandbox> {
+  const { write = (text: string) => void process.stdout.write(text), ...sandboxOptions } = options;
+  const sandbox = await startSandbox(sandboxOptions);
+  for (const line of describeSandbox(sandbox)) write(`${line}\n`);
+  return sandbox;
+}

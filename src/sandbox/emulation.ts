@@ -1,0 +1,120 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { IdSource } from './ids.js';
+import type { ProviderId, SandboxCredentials, StoredCustomers } from './types.js';
+
+/** One request as an emulation sees it: path parameters decoded, body parsed. */
+export interface SandboxRequest {
+  method: string;
+  /** Below the provider's base path, as sent (not decoded), without the query string. */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON; `undefined` when the body is empty. */
+  body: unknown;
+}
+
+/** An answer: `body` is sent as JSON, `raw` as it is (with a JSON content type, for bad-body faults). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Below the provider's base path, e.g. `/customer/:id`. */
+  path: string;
+  /** Needs no credentials (the token exchanges). */
+  public?: boolean;
+  handle(req: SandboxRequest): Reply;
+}
+
+export interface Emulation<P extends ProviderId> {
+  readonly routes: readonly Route[];
+  /** `undefined` when the request carries valid credentials, else the provider's refusal. */
+  authenticate(req: SandboxRequest): Reply | undefined;
+  /** An error body in the provider's own shape, for routing errors, bad JSON, faults and 429s. */
+  errorBody(status: number, message: string): unknown;
+  /** Copies, in creation order. */
+  customers(): Array<StoredCustomers[P]>;
+}
+
+export interface EmulationContext<P extends ProviderId> {
+  credentials: SandboxCredentials[P];
+  ids: IdSource;
+  /** The provider's base URL (known once the server listens). */
+  baseUrl(): string;
+  /** Lifetime of issued tokens, where the provider issues any. */
+  tokenTtlSeconds: number;
+}
+
+export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
+  return headers === undefined ? { status, body } : { status, body, headers };
+}
+
+/** The bearer token of an `Authorization: Bearer …` header (scheme case-insensitive), else `undefined`. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (value === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match?.[1];
+}
+
+/** A single header's value (the first, when repeated). */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Tokens issued by an exchange, each with its expiry (`Date.now()` ms). */
+export class TokenStore {
+  readonly #expiries = new Map<string, number>();
+
+  issue(token: string, ttlSeconds: number): void {
+    this.#expiries.set(token, Date.now() + ttlSeconds * 1000);
+  }
+
+  valid(token: string): boolean {
+    const expiry = this.#expiries.get(token);
+    if (expiry === undefined) return false;
+    if (expiry > Date.now()) return true;
+    this.#expiries.delete(token);
+    return false;
+  }
+}
+
+/** Values by a key that many may share, in the order they were added: lookups that stay fast as customers pile up. */
+export class MultiMap<K, V> {
+  readonly #lists = new Map<K, V[]>();
+
+  add(key: K, value: V): void {
+    const list = this.#lists.get(key);
+    if (list === undefined) this.#lists.set(key, [value]);
+    else list.push(value);
+  }
+
+  remove(key: K, value: V): void {
+    const list = this.#lists.get(key);
+    if (list === undefined) return;
+    const at = list.indexOf(value);
+    if (at !== -1) list.splice(at, 1);
+    if (list.length === 0) this.#lists.delete(key);
+  }
+
+  /** Moves `value` from one key to another; `null` stands for "not indexed". */
+  move(from: K | null, to: K | null, value: V): void {
+    if (from === to) return;
+    if (from !== null) this.remove(from, value);
+    if (to !== null) this.add(to, value);
+  }
+
+  first(key: K): V | undefined {
+    return this.#lists.get(key)?.[0];
+  }
+
+  all(key: K): readonly V[] {
+    return this.#lists.get(key) ?? [];
+  }
+}

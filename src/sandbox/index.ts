@@ -1,0 +1,126 @@
+import { PROVIDER_IDS } from '../providers.js';
+import { resolveCredentials } from './credentials.js';
+import type { EmulationContext } from './emulation.js';
+import { createIdSource } from './ids.js';
+import { PROVIDERS, type ProviderEntry } from './registry.js';
+import { listen } from './server.js';
+import { ProviderSlot } from './slot.js';
+import type { Faults, ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
+
+export { SANDBOX_CREDENTIALS } from './credentials.js';
+export { FAULT_KINDS, TRANSIENT_FAULT_KINDS } from './types.js';
+export type {
+  BlueTapeStoredCustomer,
+  FatoraClient,
+  FaultKind,
+  Faults,
+  InvisibleCollectorCustomer,
+  LoggedRequest,
+  ProviderId,
+  RateLimit,
+  Sandbox,
+  SandboxCredentials,
+  SandboxOptions,
+  SandboxStats,
+  StoredCustomers,
+  YativoStoredCustomer,
+} from './types.js';
+
+const DEFAULT_HOST = '127.0.0.1';
+
+/** A seed per provider (and purpose) from the sandbox's seed, so each stream is repeatable on its own. */
+function derive(seed: number | undefined, index: number, salt: number): number | undefined {
+  return seed === undefined ? undefined : (seed + Math.imul(index + 1, 0x9e3779b9) + salt) >>> 0;
+}
+
+/** The host as it goes in a URL: a wildcard listens on loopback too, and that is the address clients accept. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function checkOptions(options: SandboxOptions): void {
+  const { port = 0, yativoTokenTtlSeconds = 600 } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
+  if (!(yativoTokenTtlSeconds > 0))
+    throw new RangeError(`yativoTokenTtlSeconds must be > 0, got ${yativoTokenTtlSeconds}`);
+}
+
+/**
+ * Starts local emulations of the four providers on one loopback port. Each answers under its base URL
+ * (`sandbox.urls`), checks the credentials in `sandbox.credentials`, and keeps its customers in memory.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  checkOptions(options);
+  const host = options.host ?? DEFAULT_HOST;
+  const credentials = resolveCredentials(options.credentials);
+  const tokenTtlSeconds = options.yativoTokenTtlSeconds ?? 600;
+  let origin = '';
+  const baseUrl = (id: ProviderId): string => `${origin}/${id}${PROVIDERS[id].basePath}`;
+
+  const withSeed = (id: ProviderId, faults: Faults | undefined): Faults | undefined =>
+    faults === undefined || faults.seed !== undefined
+      ? faults
+      : { ...faults, seed: derive(options.seed, PROVIDER_IDS.indexOf(id), 1) };
+
+  const latencyOf = (id: ProviderId): number => {
+    const { latencyMs = 0 } = options;
+    return typeof latencyMs === 'number' ? latencyMs : (latencyMs[id] ?? 0);
+  };
+
+  function makeSlot<P extends ProviderId>(id: P): ProviderSlot<P> {
+    const entry = PROVIDERS[id] as ProviderEntry<P>;
+    const seed = derive(options.seed, PROVIDER_IDS.indexOf(id), 0);
+    const create = () => {
+      const ctx: EmulationContext<P> = {
+        credentials: credentials[id],
+        ids: createIdSource(seed),
+        baseUrl: () => baseUrl(id),
+        tokenTtlSeconds,
+      };
+      return entry.create(ctx);
+    };
+    const slot = new ProviderSlot(id, entry.basePath, create, {
+      faults: withSeed(id, options.faults?.[id]),
+      rateLimit: options.rateLimits?.[id],
+      latencyMs: latencyOf(id),
+    });
+    slot.logging = options.log === true;
+    return slot;
+  }
+
+  const slots = new Map<ProviderId, ProviderSlot>(PROVIDER_IDS.map((id) => [id, makeSlot(id)]));
+  const slotOf = (provider: ProviderId): ProviderSlot => {
+    const slot = slots.get(provider);
+    if (slot === undefined) {
+      throw new TypeError(`unknown provider: ${String(provider)} (expected one of ${PROVIDER_IDS.join(', ')})`);
+    }
+    return slot;
+  };
+
+  const server = await listen(slots, host, options.port ?? 0);
+  origin = `http://${urlHost(host)}:${server.port}`;
+  const urls = Object.fromEntries(PROVIDER_IDS.map((id) => [id, baseUrl(id)])) as Record<ProviderId, string>;
+  let closed: Promise<void> | undefined;
+
+  return {
+    urls,
+    origin,
+    port: server.port,
+    credentials: structuredClone(credentials) satisfies SandboxCredentials,
+    customers: <P extends ProviderId>(provider: P) => (slotOf(provider) as ProviderSlot<P>).emulation.customers(),
+    stats: (provider) => slotOf(provider).stats.snapshot(),
+    requests: (provider) => [...slotOf(provider).log],
+    setFaults: (provider, faults) => slotOf(provider).setFaults(withSeed(provider, faults)),
+    setRateLimit: (provider, limit) => slotOf(provider).setRateLimit(limit),
+    setLatency: (provider, latencyMs) => slotOf(provider).setLatency(latencyMs),
+    setLog(enabled) {
+      for (const slot of slots.values()) slot.logging = enabled;
+    },
+    reset() {
+      for (const slot of slots.values()) slot.reset();
+    },
+    close: () => (closed ??= server.close()),
+  };
+}

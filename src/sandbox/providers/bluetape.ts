@@ -1,0 +1,123 @@
+// BlueTape generic connector: shared/providers/bluetape-update-customer.txt and NOTES.md. Errors are
+// `{ code: "<status>", reason }`, the code a string.
+import { header, json, type Emulation, type EmulationContext, type Reply, type Route } from '../emulation.js';
+import { isE164, isEmail, isIsoDateTime, isPlainObject } from '../validate.js';
+import type { BlueTapeStoredCustomer } from '../types.js';
+
+const error = (status: number, reason: string): Reply => json(status, { code: String(status), reason });
+const notFound = (): Reply => error(404, 'Customer not found.');
+
+const FIELDS = ['firstName', 'lastName', 'emailAddress', 'cellPhoneNumber', 'sourceModifiedDate'] as const;
+type Fields = Pick<BlueTapeStoredCustomer, (typeof FIELDS)[number]>;
+
+const CHECKS: Record<(typeof FIELDS)[number], ((value: string) => boolean) | undefined> = {
+  firstName: undefined,
+  lastName: undefined,
+  emailAddress: isEmail,
+  cellPhoneNumber: isE164,
+  sourceModifiedDate: isIsoDateTime,
+};
+
+const FORMATS: Record<string, string> = {
+  emailAddress: 'an email address',
+  cellPhoneNumber: 'an E.164 phone number',
+  sourceModifiedDate: 'an ISO 8601 date-time',
+};
+
+function requiredString(body: Record<string, unknown>, field: string, out: string[]): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') out.push(`${field} is required.`);
+  else if (typeof value !== 'string') out.push(`${field} must be a string.`);
+  else return value;
+  return undefined;
+}
+
+/** Every problem of the body at once, one reason: all five fields are required (and `id` on create). */
+function parse(
+  body: unknown,
+  withId: boolean,
+): { ok: true; fields: Fields; id: string; companyId?: string } | { ok: false; reply: Reply } {
+  if (!isPlainObject(body)) return { ok: false, reply: error(400, 'The request body must be a JSON object.') };
+  const out: string[] = [];
+  const id = withId ? requiredString(body, 'id', out) : '';
+  const fields: Partial<Fields> = {};
+  for (const field of FIELDS) {
+    const value = requiredString(body, field, out);
+    if (value === undefined) continue;
+    const check = CHECKS[field];
+    if (check !== undefined && !check(value)) out.push(`${field} must be ${FORMATS[field] ?? 'valid'}.`);
+    else fields[field] = value;
+  }
+  const { companyId } = body;
+  if (companyId !== undefined && companyId !== null && typeof companyId !== 'string')
+    out.push('companyId must be a string.');
+  if (out.length > 0 || id === undefined) return { ok: false, reply: error(400, out.join(' ')) };
+  const parsed = { ok: true as const, fields: fields as Fields, id };
+  return typeof companyId === 'string' ? { ...parsed, companyId } : parsed;
+}
+
+export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<'bluetape'> {
+  const { credentials } = ctx;
+  const customers = new Map<string, BlueTapeStoredCustomer>();
+  const signUpUrl = (id: string): string => `${ctx.baseUrl()}/integration/customer/${encodeURIComponent(id)}/signup`;
+
+  const routes: Route[] = [
+    {
+      method: 'PUT',
+      path: '/integration/customer/:id',
+      handle(req) {
+        const input = parse(req.body, false);
+        if (!input.ok) return input.reply;
+        const stored = customers.get(req.params.id ?? '');
+        if (stored === undefined) return notFound();
+        Object.assign(stored, input.fields);
+        return json(202, { blueTapeId: stored.blueTapeId });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/integration/customer',
+      handle(req) {
+        const input = parse(req.body, true);
+        if (!input.ok) return input.reply;
+        if (customers.has(input.id)) return error(409, 'Customer already exists.');
+        const stored: BlueTapeStoredCustomer = { id: input.id, blueTapeId: ctx.ids.hex(12), ...input.fields };
+        if (input.companyId !== undefined) stored.companyId = input.companyId;
+        customers.set(stored.id, stored);
+        return json(201, { blueTapeId: stored.blueTapeId, signUpUrl: signUpUrl(stored.id) });
+      },
+    },
+    {
+      // Sandbox only: BlueTape has no GET customer. Lets tests and the demo read what was stored.
+      method: 'GET',
+      path: '/integration/customer/:id',
+      handle(req) {
+        const stored = customers.get(req.params.id ?? '');
+        return stored === undefined ? notFound() : json(200, { ...stored });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/integration/customer/:id/signup',
+      handle(req) {
+        const id = req.params.id ?? '';
+        return customers.has(id) ? json(200, { signUpUrl: signUpUrl(id) }) : notFound();
+      },
+    },
+  ];
+
+  return {
+    routes,
+    authenticate(req) {
+      const key = header(req.headers, 'x-bluetape-key');
+      const account = header(req.headers, 'x-integration-accountid');
+      if (key === undefined || account === undefined)
+        return error(401, 'X-BlueTape-Key and X-Integration-AccountId headers are required.');
+      if (key !== credentials.apiKey || account !== credentials.accountId)
+        return error(401, 'Invalid integration key or account id.');
+      return undefined;
+    },
+    errorBody: (status, message) => ({ code: String(status), reason: status === 500 ? 'Unexpected error' : message }),
+    customers: () => [...customers.values()].map((c) => ({ ...c })),
+  };
+}

@@ -1,0 +1,192 @@
+// Invisible Collector: shared/providers/invisible-collector-update-customer.txt and NOTES.md. Errors are
+// `{ code, message }` with a numeric code; a 409 adds the existing customer's `gid`.
+import {
+  bearerToken,
+  json,
+  MultiMap,
+  type Emulation,
+  type EmulationContext,
+  type Reply,
+  type Route,
+} from '../emulation.js';
+import { isAlpha2, isEmail, isPlainObject } from '../validate.js';
+import type { InvisibleCollectorCustomer } from '../types.js';
+
+const error = (status: number, message: string): Reply => json(status, { code: status, message });
+const notFound = (): Reply => error(404, 'Customer not found');
+
+export const IC_LOCALES: readonly string[] = ['pt', 'es', 'en', 'fr-fr', 'de', 'zh-CN'];
+const DEFAULT_LOCALE = 'pt';
+
+/** Every field but `gid`, in the order the page answers them. */
+const FIELDS = [
+  'name',
+  'externalId',
+  'vatNumber',
+  'address',
+  'zipCode',
+  'city',
+  'country',
+  'email',
+  'phone',
+  'locale',
+] as const;
+type Field = (typeof FIELDS)[number];
+
+/** The sanity checks of a customer document, all problems in one message; `create` adds the POST's mandatory fields. */
+function problems(body: Record<string, unknown>, create: boolean): string[] {
+  const out: string[] = [];
+  for (const field of FIELDS) {
+    const value = body[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') out.push(`${field} must be a string`);
+  }
+  const mandatory: Field[] = create ? ['name', 'vatNumber', 'country'] : ['country'];
+  for (const field of mandatory) {
+    const value = body[field];
+    if (value === undefined || value === null || value === '') out.push(`${field} is mandatory`);
+  }
+  const { country, locale, email } = body;
+  if (typeof country === 'string' && country !== '' && !isAlpha2(country))
+    out.push('country must be an ISO 3166-1 alpha-2 country code');
+  if (typeof locale === 'string' && !IC_LOCALES.includes(locale))
+    out.push(`locale must be one of ${IC_LOCALES.join(', ')}`);
+  if (typeof email === 'string' && email !== '' && !isEmail(email)) out.push('email is not a valid email address');
+  return out;
+}
+
+export function invisibleCollectorEmulation(
+  ctx: EmulationContext<'invisible-collector'>,
+): Emulation<'invisible-collector'> {
+  const { credentials } = ctx;
+  const byGid = new Map<string, InvisibleCollectorCustomer>();
+  const byExternalId = new MultiMap<string, InvisibleCollectorCustomer>();
+  const byVat = new MultiMap<string, InvisibleCollectorCustomer>();
+
+  /** `:id` is a gid, else an externalId (the first customer given it, when several share one). */
+  const find = (id: string): InvisibleCollectorCustomer | undefined => byGid.get(id) ?? byExternalId.first(id);
+
+  const view = (c: InvisibleCollectorCustomer): Record<string, unknown> => ({
+    name: c.name,
+    externalId: c.externalId,
+    vatNumber: c.vatNumber,
+    address: c.address,
+    zipCode: c.zipCode,
+    city: c.city,
+    country: c.country,
+    email: c.email,
+    phone: c.phone,
+    gid: c.gid,
+    locale: c.locale,
+  });
+
+  /** The fields sent replace the stored ones (`null` clears one); the fields left out are kept. `gid` is never taken. */
+  const apply = (customer: InvisibleCollectorCustomer, body: Record<string, unknown>): void => {
+    const { externalId, vatNumber } = customer;
+    for (const field of FIELDS) {
+      const value = body[field];
+      if (value === undefined) continue;
+      if (field === 'country') customer.country = String(value);
+      else if (field === 'locale') customer.locale = typeof value === 'string' ? value : DEFAULT_LOCALE;
+      else customer[field] = typeof value === 'string' ? value : null;
+    }
+    byExternalId.move(externalId, customer.externalId, customer);
+    byVat.move(vatNumber, customer.vatNumber, customer);
+  };
+
+  const checked = (
+    body: unknown,
+    create: boolean,
+  ): { ok: true; body: Record<string, unknown> } | { ok: false; reply: Reply } => {
+    // Syntactically JSON, but not a document object: the page's 422.
+    if (!isPlainObject(body)) return { ok: false, reply: error(422, 'The request body must be a JSON object') };
+    const found = problems(body, create);
+    return found.length > 0 ? { ok: false, reply: error(422, found.join('; ')) } : { ok: true, body };
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/customers/find',
+      handle(req) {
+        // Exact AND match on the given parameters; with none, every customer matches.
+        const criteria: Array<[keyof InvisibleCollectorCustomer, string]> = [];
+        for (const [param, field] of [
+          ['externalId', 'externalId'],
+          ['vat', 'vatNumber'],
+          ['email', 'email'],
+          ['phone', 'phone'],
+        ] as const) {
+          const value = req.query.get(param);
+          if (value !== null) criteria.push([field, value]);
+        }
+        const wanted = req.query.get('externalId');
+        const candidates = wanted === null ? byGid.values() : byExternalId.all(wanted);
+        const found = [...candidates].filter((c) => criteria.every(([field, value]) => c[field] === value));
+        return json(200, found.map(view));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/customers/:id',
+      handle(req) {
+        const customer = find(req.params.id ?? '');
+        if (customer === undefined) return notFound();
+        const input = checked(req.body, false);
+        if (!input.ok) return input.reply;
+        apply(customer, input.body);
+        return json(200, view(customer));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/customers',
+      handle(req) {
+        const input = checked(req.body, true);
+        if (!input.ok) return input.reply;
+        const existing = byVat.first(String(input.body.vatNumber));
+        if (existing !== undefined) {
+          return json(409, {
+            code: 409,
+            message: 'A customer with the same VAT number already exists',
+            gid: existing.gid,
+          });
+        }
+        const customer: InvisibleCollectorCustomer = {
+          gid: ctx.ids.uuid(),
+          name: null,
+          externalId: null,
+          vatNumber: null,
+          address: null,
+          zipCode: null,
+          city: null,
+          country: '',
+          email: null,
+          phone: null,
+          locale: DEFAULT_LOCALE,
+        };
+        apply(customer, input.body);
+        byGid.set(customer.gid, customer);
+        return json(201, view(customer));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/customers/:id',
+      handle(req) {
+        const customer = find(req.params.id ?? '');
+        return customer === undefined ? notFound() : json(200, view(customer));
+      },
+    },
+  ];
+
+  return {
+    routes,
+    authenticate(req) {
+      return bearerToken(req.headers) === credentials.token
+        ? undefined
+        : error(401, 'Invalid credentials were supplied');
+    },
+    errorBody: (status, message) => ({ code: status, message }),
+    customers: () => [...byGid.values()].map((c) => ({ ...c })),
+  };
+}

@@ -1,0 +1,191 @@
+// Yativo fiat API: shared/providers/yativo-*.txt and NOTES.md. Laravel-style envelopes and validation messages.
+import {
+  bearerToken,
+  header,
+  json,
+  TokenStore,
+  type Emulation,
+  type EmulationContext,
+  type Reply,
+  type Route,
+  type SandboxRequest,
+} from '../emulation.js';
+import { canonicalJson, isPlainObject } from '../validate.js';
+import type { YativoStoredCustomer } from '../types.js';
+import {
+  add,
+  checkString,
+  copy,
+  DOCUMENT_FIELDS,
+  label,
+  present,
+  PUBLIC_FIELDS,
+  validate,
+  type Errors,
+} from './yativo-rules.js';
+
+function envelope(status: number, message: string, data: unknown): Reply {
+  return json(status, { status: 'success', status_code: status, message, data });
+}
+
+const invalid = (errors: Errors): Reply =>
+  json(422, { status: 'error', status_code: 422, message: 'Validation failed', errors });
+const failed = (error: string): Reply => json(400, { status_code: 400, message: 'Request failed', data: { error } });
+const notFound = (): Reply => json(404, { status: 'error', status_code: 404, message: 'Customer not found' });
+
+export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yativo'> {
+  const { credentials } = ctx;
+  const tokens = new TokenStore();
+  const customers = new Map<string, YativoStoredCustomer>();
+  /** Idempotency keys (one account, so one scope): what the first request was, and what it was answered. */
+  const keys = new Map<string, { fingerprint: string; reply: Reply }>();
+
+  /** The customer as Yativo answers it: the identity document left out. */
+  const view = (stored: YativoStoredCustomer): Record<string, unknown> => {
+    const out: Record<string, unknown> = { customer_id: stored.customer_id };
+    for (const field of PUBLIC_FIELDS) if (stored[field] !== undefined) out[field] = copy(stored[field]);
+    return out;
+  };
+
+  const pick = (body: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const field of fields) if (present(body[field])) out[field] = copy(body[field]);
+    return out;
+  };
+
+  /**
+   * `Idempotency-Key` is required; a key seen before with the same method, path and body replays the first answer
+   * (marked `Idempotent-Replayed: true`) without applying again; with another request it is refused. Only 2xx
+   * answers are remembered: a refused request changed nothing, so sending it again simply runs it again.
+   */
+  const idempotent =
+    (handle: (req: SandboxRequest) => Reply) =>
+    (req: SandboxRequest): Reply => {
+      const key = header(req.headers, 'idempotency-key')?.trim();
+      if (key === undefined || key === '') return failed('Idempotency-Key header is required');
+      const fingerprint = `${req.method} ${req.path} ${canonicalJson(req.body)}`;
+      const seen = keys.get(key);
+      if (seen !== undefined) {
+        if (seen.fingerprint !== fingerprint) {
+          return json(422, {
+            status: 'error',
+            status_code: 422,
+            message: 'Idempotency-Key was already used with a different request',
+            errors: {
+              'Idempotency-Key': ['This Idempotency-Key was already used with a different method, path or body.'],
+            },
+          });
+        }
+        return { ...seen.reply, headers: { ...seen.reply.headers, 'idempotent-replayed': 'true' } };
+      }
+      const reply = handle(req);
+      if (reply.status >= 200 && reply.status <= 299) keys.set(key, { fingerprint, reply });
+      return reply;
+    };
+
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/auth/login',
+      public: true,
+      handle(req) {
+        const body = isPlainObject(req.body) ? req.body : {};
+        const errors: Errors = {};
+        for (const field of ['account_id', 'app_secret']) {
+          if (!present(body[field])) add(errors, field, `The ${label(field)} field is required.`);
+          else checkString(errors, field, body[field]);
+        }
+        if (Object.keys(errors).length > 0) return invalid(errors);
+        if (body.account_id !== credentials.accountId || body.app_secret !== credentials.appSecret) {
+          return json(401, { status: 'error', status_code: 401, message: 'Invalid account_id or app_secret' });
+        }
+        const token = `yat_${ctx.ids.hex(40)}`;
+        tokens.issue(token, ctx.tokenTtlSeconds);
+        return envelope(200, 'Request successful', {
+          access_token: token,
+          token_type: 'bearer',
+          expires_in: ctx.tokenTtlSeconds,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/customer',
+      handle: idempotent((req) => {
+        if (!isPlainObject(req.body)) return failed('The request body must be a JSON object');
+        const errors = validate(req.body, true);
+        if (Object.keys(errors).length > 0) return invalid(errors);
+        const stored: YativoStoredCustomer = {
+          customer_id: ctx.ids.uuid(),
+          ...pick(req.body, PUBLIC_FIELDS),
+          ...pick(req.body, DOCUMENT_FIELDS),
+        };
+        customers.set(stored.customer_id, stored);
+        return envelope(201, 'Request successful', view(stored));
+      }),
+    },
+    {
+      method: 'PUT',
+      path: '/customer/:id',
+      handle: idempotent((req) => {
+        const stored = customers.get(req.params.id ?? '');
+        if (stored === undefined) return notFound();
+        if (!isPlainObject(req.body)) return failed('The request body must be a JSON object');
+        const errors = validate(req.body, false);
+        if (Object.keys(errors).length > 0) return invalid(errors);
+        // Fields sent replace the stored ones (customer_address as a whole); fields left out are kept.
+        Object.assign(stored, pick(req.body, PUBLIC_FIELDS));
+        return envelope(200, 'Customer updated successfully', view(stored));
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/customer/:id',
+      handle(req) {
+        const stored = customers.get(req.params.id ?? '');
+        return stored === undefined ? notFound() : envelope(200, 'Records retrieved successfully', view(stored));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/customer',
+      handle(req) {
+        const perPage = Math.min(100, Math.max(1, Number.parseInt(req.query.get('per_page') ?? '15', 10) || 15));
+        const page = Math.max(1, Number.parseInt(req.query.get('page') ?? '1', 10) || 1);
+        const all = [...customers.values()];
+        const data = all.slice((page - 1) * perPage, page * perPage).map(view);
+        const pagination = {
+          total: all.length,
+          per_page: perPage,
+          current_page: page,
+          last_page: Math.max(1, Math.ceil(all.length / perPage)),
+        };
+        return json(200, {
+          status: 'success',
+          status_code: 200,
+          message: 'Records retrieved successfully',
+          data,
+          pagination,
+        });
+      },
+    },
+  ];
+
+  return {
+    routes,
+    authenticate(req) {
+      const token = bearerToken(req.headers);
+      if (token !== undefined && (token === credentials.token || tokens.valid(token))) return undefined;
+      return json(401, { message: 'Unauthenticated.' });
+    },
+    errorBody(status, message) {
+      if (status === 401) return { message: 'Unauthenticated.' };
+      if (status === 400) return { status_code: 400, message: 'Request failed', data: { error: message } };
+      if (status === 422)
+        return { status: 'error', status_code: 422, message: 'Validation failed', errors: { request: [message] } };
+      if (status === 429) return { status: 'error', status_code: 429, message: 'Too Many Attempts.' };
+      return { status: 'error', status_code: status, message };
+    },
+    customers: () => [...customers.values()].map((stored) => structuredClone(stored)),
+  };
+}
