@@ -24,7 +24,7 @@ export class CustomerValidationError extends CustomerSyncError {
 
 /** Adapter options or a config file are wrong. Names the option, never its value. */
 export class OptionsError extends CustomerSyncError {
-  override name = 'OptionsError' as const;
+  override name: string = 'OptionsError';
   readonly issues: readonly ValidationIssue[];
 
   constructor(subject: string, issues: readonly ValidationIssue[]) {
