@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    cli: 'src/cli/main.ts',
     'adapters/yativo': 'adapters/yativo/index.ts',
     'adapters/fatora': 'adapters/fatora/index.ts',
     'adapters/bluetape': 'adapters/bluetape/index.ts',

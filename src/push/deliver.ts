@@ -102,7 +102,9 @@ class Delivery {
       if (!this.options.full && link.payloadHash === payloadHash(targetId, update.body)) {
         return { status: 'unchanged', providerId: link.providerId ?? targetId };
       }
-      return this.#update(targetId, update.body, true);
+      // A 404 for an id the record itself names is not_found, never a create: creating would make a second
+      // customer every run while the record keeps naming the missing one.
+      return this.#update(targetId, update.body, this.#recordId() === undefined);
     }
     const create = this.#def.create;
     if (create?.when === 'no-id') return this.#create(update.body);

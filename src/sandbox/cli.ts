@@ -7,6 +7,11 @@ export interface SandboxCommandOptions extends Omit<SandboxOptions, 'port' | 'ho
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /**
+   * Keep the customers in this JSON file across runs: loaded at start, saved after changes and on `close()`
+   * (call it on SIGINT so the last moment is saved too). @default none (in memory only)
+   */
+  dataFile?: string;
   /** Where the lines go; the CLI passes stdout. @default process.stdout */
   write?: (text: string) => void;
 }
@@ -42,7 +47,8 @@ export function sandboxProvidersConfig(sandbox: Sandbox): Record<ProviderId, Rec
 
 /**
  * `customer-sync sandbox`: starts the sandbox and prints one line per provider with its base URL and credentials.
- * Resolves once listening; the caller keeps the process alive and calls `close()` on SIGINT.
+ * Resolves once listening; the caller keeps the process alive and calls `close()` on SIGINT (which also writes
+ * the `dataFile`, when one is given). Rejects, naming the path, when the `dataFile` cannot be loaded.
  */
 export async function runSandboxCommand(options: SandboxCommandOptions = {}): Promise<Sandbox> {
   const { write = (text: string) => void process.stdout.write(text), ...sandboxOptions } = options;

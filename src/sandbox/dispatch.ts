@@ -96,11 +96,15 @@ function answer(ex: Exchange, body: Parsed, path: string, rest: string[]): Reply
     }
     if (!body.ok) return { status: 400, body: emulation.errorBody(400, 'The request body is not valid JSON') };
   }
+  let reply: Reply;
   try {
-    return match.route.handle(request);
+    reply = match.route.handle(request);
   } catch {
     return { status: 500, body: emulation.errorBody(500, 'Internal server error') };
   }
+  // Only a 2xx answer to a POST or PUT ever changes what is kept; the save itself comes later, debounced.
+  if (method !== 'GET' && reply.status < 300) slot.changed();
+  return reply;
 }
 
 /**

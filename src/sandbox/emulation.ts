@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { IdSource } from './ids.js';
+import type { SavedState } from './state.js';
 import type { ProviderId, SandboxCredentials, StoredCustomers } from './types.js';
 
 /** One request as an emulation sees it: path parameters decoded, body parsed. */
@@ -39,6 +40,13 @@ export interface Emulation<P extends ProviderId> {
   errorBody(status: number, message: string): unknown;
   /** Copies, in creation order. */
   customers(): Array<StoredCustomers[P]>;
+  /**
+   * What must outlive a restart (customers, id counters, idempotency keys; not tokens), as plain JSON. Not a
+   * copy: serialize it before the next request runs.
+   */
+  save(): SavedState;
+  /** Takes over a `save()` on a fresh emulation; throws a `StateError` naming the first bad field. */
+  load(state: SavedState): void;
 }
 
 export interface EmulationContext<P extends ProviderId> {

@@ -1,10 +1,12 @@
 import { PROVIDER_IDS } from '../providers.js';
 import { resolveCredentials } from './credentials.js';
 import type { EmulationContext } from './emulation.js';
-import { createIdSource } from './ids.js';
+import { createIdSource, type IdSource } from './ids.js';
+import { DataFile, readDataFile, type SavedSandbox } from './persistence.js';
 import { PROVIDERS, type ProviderEntry } from './registry.js';
 import { listen } from './server.js';
 import { ProviderSlot } from './slot.js';
+import { savedCounter, StateError, type SavedState } from './state.js';
 import type { Faults, ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
 
 export { SANDBOX_CREDENTIALS } from './credentials.js';
@@ -45,11 +47,32 @@ function checkOptions(options: SandboxOptions): void {
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
   if (!(yativoTokenTtlSeconds > 0))
     throw new RangeError(`yativoTokenTtlSeconds must be > 0, got ${yativoTokenTtlSeconds}`);
+  if (options.dataFile !== undefined && (typeof options.dataFile !== 'string' || options.dataFile === ''))
+    throw new TypeError('dataFile must be a non-empty path');
+}
+
+/** A provider's part of the data file: its emulation's state and where its id stream stands. */
+function savePart(slot: ProviderSlot, ids: IdSource | undefined): SavedState {
+  return { ...slot.emulation.save(), ids: ids?.state() };
+}
+
+/** Takes over a provider's part of the data file; a bad part rejects naming the file and the field. */
+function loadPart(slot: ProviderSlot, ids: IdSource | undefined, part: SavedState, path: string): void {
+  try {
+    slot.emulation.load(part);
+    const at = savedCounter(part, 'ids');
+    if (at !== undefined) ids?.restore(at);
+  } catch (error) {
+    const where = error instanceof StateError ? `providers.${slot.id}.` : `providers.${slot.id}: `;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`sandbox data file ${path} is not a sandbox data file: ${where}${message}`, { cause: error });
+  }
 }
 
 /**
  * Starts local emulations of the four providers on one loopback port. Each answers under its base URL
- * (`sandbox.urls`), checks the credentials in `sandbox.credentials`, and keeps its customers in memory.
+ * (`sandbox.urls`), checks the credentials in `sandbox.credentials`, and keeps its customers in memory (and in
+ * `options.dataFile` across restarts, when given: rejects, naming the path, when that file cannot be loaded).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   checkOptions(options);
@@ -69,13 +92,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return typeof latencyMs === 'number' ? latencyMs : (latencyMs[id] ?? 0);
   };
 
+  /** Each provider's current id stream (a reset starts a new one). */
+  const idSources = new Map<ProviderId, IdSource>();
+
   function makeSlot<P extends ProviderId>(id: P): ProviderSlot<P> {
     const entry = PROVIDERS[id] as ProviderEntry<P>;
     const seed = derive(options.seed, PROVIDER_IDS.indexOf(id), 0);
     const create = () => {
+      const ids = createIdSource(seed);
+      idSources.set(id, ids);
       const ctx: EmulationContext<P> = {
         credentials: credentials[id],
-        ids: createIdSource(seed),
+        ids,
         baseUrl: () => baseUrl(id),
         tokenTtlSeconds,
       };
@@ -99,6 +127,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return slot;
   };
 
+  let dataFile: DataFile | undefined;
+  if (options.dataFile !== undefined) {
+    const path = options.dataFile;
+    // Read before listening, so that a bad file leaves no server behind.
+    const saved = await readDataFile(path);
+    for (const [id, slot] of slots) {
+      const part = saved?.[id];
+      if (part !== undefined) loadPart(slot, idSources.get(id), part, path);
+    }
+    const snapshot = (): SavedSandbox => ({
+      version: 1,
+      savedAt: new Date().toISOString(),
+      providers: Object.fromEntries(
+        [...slots].map(([id, slot]) => [id, savePart(slot, idSources.get(id))]),
+      ) as SavedSandbox['providers'],
+    });
+    const file = new DataFile(path, snapshot);
+    for (const slot of slots.values()) slot.changed = () => file.markDirty();
+    dataFile = file;
+  }
+
   const server = await listen(slots, host, options.port ?? 0);
   origin = `http://${urlHost(host)}:${server.port}`;
   const urls = Object.fromEntries(PROVIDER_IDS.map((id) => [id, baseUrl(id)])) as Record<ProviderId, string>;
@@ -120,7 +169,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     reset() {
       for (const slot of slots.values()) slot.reset();
+      dataFile?.markDirty();
     },
-    close: () => (closed ??= server.close()),
+    save: () => dataFile?.save() ?? Promise.resolve(),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          await server.close();
+        } finally {
+          await dataFile?.close();
+        }
+      })()),
   };
 }

@@ -22,6 +22,8 @@ export class ProviderSlot<P extends ProviderId = ProviderId> {
   latencyMs = 0;
   log: LoggedRequest[] = [];
   logging = false;
+  /** Called after a request that may have changed what the emulation keeps (the data file's save is due). */
+  changed: () => void = () => undefined;
 
   constructor(
     readonly id: P,

@@ -113,6 +113,16 @@ export interface SandboxOptions {
   yativoTokenTtlSeconds?: number;
   /** Seed for generated ids and tokens, so runs are repeatable. @default random */
   seed?: number;
+  /**
+   * A JSON file that keeps the providers' customers across restarts, with what faithful behaviour needs besides
+   * (id counters and seeded id streams, so new ids never collide with loaded ones; Yativo's idempotency keys, so
+   * a replay after a restart is still deduplicated) but no tokens, faults, stats or logs. Read at start when it
+   * exists (a missing file starts empty; one that cannot be read or is not a sandbox data file makes
+   * `startSandbox` reject, naming the path); written atomically (temp file + rename) on `close()`, on `save()`,
+   * and about 500 ms after a change, so a killed process loses at most a moment of data.
+   * @default none: everything is kept in memory only
+   */
+  dataFile?: string;
 }
 
 export interface SandboxStats {
@@ -207,8 +217,13 @@ export interface Sandbox {
   setRateLimit(provider: ProviderId, limit: RateLimit | undefined): void;
   setLatency(provider: ProviderId, latencyMs: number): void;
   setLog(enabled: boolean): void;
-  /** Back to the state right after start: no customers, tokens, keys, stats or logs; faults, limits and latency as in the options. */
+  /**
+   * Back to an empty sandbox: no customers, tokens, keys, stats or logs; faults, limits and latency as in the
+   * options. With a `dataFile`, the emptiness is saved too (debounced).
+   */
   reset(): void;
-  /** Stops listening and drops every connection, held ones included. */
+  /** Writes the `dataFile` now (atomically), after any write under way; resolves at once without one. */
+  save(): Promise<void>;
+  /** Stops listening and drops every connection, held ones included; then writes the `dataFile`, if any. */
   close(): Promise<void>;
 }

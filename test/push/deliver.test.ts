@@ -218,3 +218,12 @@ describe('deliver in a dry run', () => {
     expect(await deliver(ada, target, store, { dryRun: true })).toMatchObject({ status: 'unchanged', planned: [] });
   });
 });
+
+describe('deliver with createMissing and an id the record names', () => {
+  it('reports a 404 as not_found instead of creating a second customer every run', async () => {
+    const { sender, store, target } = setup([{ status: 404, body: { message: 'Customer not found' } }], { createMissing: true });
+    const outcome = await deliver({ ...ada, providerIds: { 'invisible-collector': 'gone' } }, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'not_found', status: 404 });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/gone']);
+  });
+});

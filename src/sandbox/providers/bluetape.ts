@@ -1,6 +1,7 @@
 // BlueTape generic connector: shared/providers/bluetape-update-customer.txt and NOTES.md. Errors are
 // `{ code: "<status>", reason }`, the code a string.
 import { header, json, type Emulation, type EmulationContext, type Reply, type Route } from '../emulation.js';
+import { freshId, savedCustomers, type SavedState } from '../state.js';
 import { isE164, isEmail, isIsoDateTime, isPlainObject } from '../validate.js';
 import type { BlueTapeStoredCustomer } from '../types.js';
 
@@ -59,6 +60,8 @@ function parse(
 export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<'bluetape'> {
   const { credentials } = ctx;
   const customers = new Map<string, BlueTapeStoredCustomer>();
+  /** Every `blueTapeId` handed out, so that none is handed out twice (loaded ones included). */
+  const blueTapeIds = new Set<string>();
   const signUpUrl = (id: string): string => `${ctx.baseUrl()}/integration/customer/${encodeURIComponent(id)}/signup`;
 
   const routes: Route[] = [
@@ -81,9 +84,11 @@ export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<
         const input = parse(req.body, true);
         if (!input.ok) return input.reply;
         if (customers.has(input.id)) return error(409, 'Customer already exists.');
-        const stored: BlueTapeStoredCustomer = { id: input.id, blueTapeId: ctx.ids.hex(12), ...input.fields };
+        const blueTapeId = freshId(() => ctx.ids.hex(12), (id) => blueTapeIds.has(id));
+        const stored: BlueTapeStoredCustomer = { id: input.id, blueTapeId, ...input.fields };
         if (input.companyId !== undefined) stored.companyId = input.companyId;
         customers.set(stored.id, stored);
+        blueTapeIds.add(blueTapeId);
         return json(201, { blueTapeId: stored.blueTapeId, signUpUrl: signUpUrl(stored.id) });
       },
     },
@@ -119,5 +124,22 @@ export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<
     },
     errorBody: (status, message) => ({ code: String(status), reason: status === 500 ? 'Unexpected error' : message }),
     customers: () => [...customers.values()].map((c) => ({ ...c })),
+    save: () => ({ customers: [...customers.values()] }),
+    load(state: SavedState) {
+      const saved = savedCustomers<BlueTapeStoredCustomer>(state, 'id', {
+        id: 'string',
+        blueTapeId: 'string',
+        firstName: 'string',
+        lastName: 'string',
+        emailAddress: 'string',
+        cellPhoneNumber: 'string',
+        sourceModifiedDate: 'string',
+        companyId: 'string?',
+      });
+      for (const stored of saved) {
+        customers.set(stored.id, stored);
+        blueTapeIds.add(stored.blueTapeId);
+      }
+    },
   };
 }

@@ -11,6 +11,7 @@ import {
   type Reply,
   type Route,
 } from '../emulation.js';
+import { savedCounter, savedCustomers, type SavedState } from '../state.js';
 import { isEmail, isPlainObject } from '../validate.js';
 import type { FatoraClient } from '../types.js';
 
@@ -151,5 +152,22 @@ export function fatoraEmulation(ctx: EmulationContext<'fatora'>): Emulation<'fat
     },
     errorBody: (status, message) => ({ status: 'ERROR', error: { code: status, message } }),
     customers: () => [...clients.values()].map((c) => ({ ...c })),
+    save: () => ({ customers: [...clients.values()], nextId }),
+    load(state: SavedState) {
+      const saved = savedCustomers<FatoraClient>(state, 'id', {
+        id: 'id',
+        name: 'string|null',
+        phone: 'string|null',
+        email: 'string',
+        address: 'string|null',
+        note: 'string|null',
+      });
+      for (const client of saved) {
+        clients.set(client.id, client);
+        if (client.email !== '') byEmail.add(client.email.toLowerCase(), client);
+        nextId = Math.max(nextId, client.id + 1);
+      }
+      nextId = Math.max(nextId, savedCounter(state, 'nextId') ?? FIRST_CLIENT_ID);
+    },
   };
 }

@@ -9,6 +9,7 @@ import {
   type Reply,
   type Route,
 } from '../emulation.js';
+import { freshId, savedCustomers, type FieldKind, type SavedState } from '../state.js';
 import { isAlpha2, isEmail, isPlainObject } from '../validate.js';
 import type { InvisibleCollectorCustomer } from '../types.js';
 
@@ -32,6 +33,14 @@ const FIELDS = [
   'locale',
 ] as const;
 type Field = (typeof FIELDS)[number];
+
+/** A saved customer: every field present, `country` and `locale` always strings. */
+const SAVED_FIELDS: Record<string, FieldKind> = {
+  gid: 'string',
+  ...Object.fromEntries(FIELDS.map((field) => [field, 'string|null'])),
+  country: 'string',
+  locale: 'string',
+};
 
 /** The sanity checks of a customer document, all problems in one message; `create` adds the POST's mandatory fields. */
 function problems(body: Record<string, unknown>, create: boolean): string[] {
@@ -152,7 +161,7 @@ export function invisibleCollectorEmulation(
           });
         }
         const customer: InvisibleCollectorCustomer = {
-          gid: ctx.ids.uuid(),
+          gid: freshId(ctx.ids.uuid, (gid) => byGid.has(gid)),
           name: null,
           externalId: null,
           vatNumber: null,
@@ -188,5 +197,13 @@ export function invisibleCollectorEmulation(
     },
     errorBody: (status, message) => ({ code: status, message }),
     customers: () => [...byGid.values()].map((c) => ({ ...c })),
+    save: () => ({ customers: [...byGid.values()] }),
+    load(state: SavedState) {
+      for (const customer of savedCustomers<InvisibleCollectorCustomer>(state, 'gid', SAVED_FIELDS)) {
+        byGid.set(customer.gid, customer);
+        byExternalId.move(null, customer.externalId, customer);
+        byVat.move(null, customer.vatNumber, customer);
+      }
+    },
   };
 }

@@ -10,6 +10,7 @@ import {
   type Route,
   type SandboxRequest,
 } from '../emulation.js';
+import { checkFields, freshId, savedCustomers, savedRecords, StateError, type SavedState } from '../state.js';
 import { canonicalJson, isPlainObject } from '../validate.js';
 import type { YativoStoredCustomer } from '../types.js';
 import {
@@ -32,6 +33,20 @@ const invalid = (errors: Errors): Reply =>
   json(422, { status: 'error', status_code: 422, message: 'Validation failed', errors });
 const failed = (error: string): Reply => json(400, { status_code: 400, message: 'Request failed', data: { error } });
 const notFound = (): Reply => json(404, { status: 'error', status_code: 404, message: 'Customer not found' });
+
+/** A remembered answer as saved: a status, a JSON body, string headers. */
+function savedReply(value: unknown, where: string): Reply {
+  if (!isPlainObject(value) || !Number.isInteger(value.status))
+    throw new StateError(`${where}.reply must be an object with an integer status`);
+  const reply: Reply = { status: value.status as number, body: value.body };
+  const { headers } = value;
+  if (headers !== undefined) {
+    if (!isPlainObject(headers) || !Object.values(headers).every((h) => typeof h === 'string'))
+      throw new StateError(`${where}.reply.headers must be an object of strings`);
+    reply.headers = headers as Record<string, string>;
+  }
+  return reply;
+}
 
 export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yativo'> {
   const { credentials } = ctx;
@@ -116,7 +131,7 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
         const errors = validate(req.body, true);
         if (Object.keys(errors).length > 0) return invalid(errors);
         const stored: YativoStoredCustomer = {
-          customer_id: ctx.ids.uuid(),
+          customer_id: freshId(ctx.ids.uuid, (id) => customers.has(id)),
           ...pick(req.body, PUBLIC_FIELDS),
           ...pick(req.body, DOCUMENT_FIELDS),
         };
@@ -187,5 +202,18 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       return { status: 'error', status_code: status, message };
     },
     customers: () => [...customers.values()].map((stored) => structuredClone(stored)),
+    save: () => ({
+      customers: [...customers.values()],
+      idempotencyKeys: [...keys].map(([key, { fingerprint, reply }]) => ({ key, fingerprint, reply })),
+    }),
+    load(state: SavedState) {
+      for (const stored of savedCustomers<YativoStoredCustomer>(state, 'customer_id', { customer_id: 'string' }))
+        customers.set(stored.customer_id, stored);
+      savedRecords(state, 'idempotencyKeys').forEach((record, i) => {
+        const where = `idempotencyKeys[${i}]`;
+        checkFields(record, where, { key: 'string', fingerprint: 'string' });
+        keys.set(String(record.key), { fingerprint: String(record.fingerprint), reply: savedReply(record.reply, where) });
+      });
+    },
   };
 }

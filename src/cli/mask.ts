@@ -1,0 +1,16 @@
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+// A run of 7+ digits, optionally with +, spaces, dots, dashes or parentheses between them: a phone number.
+const PHONE = /\+?\d[\d\s().-]{5,}\d/g;
+
+/**
+ * Masks personal data in free text before it reaches a log line: `ada@example.com` → `a***@example.com`,
+ * `+351 912 345 678` → `+3***78`. Providers echo emails and phones in their error messages.
+ */
+export function maskPersonalData(text: string): string {
+  return text
+    .replace(EMAIL, (_match, first: string, domain: string) => `${first}***@${domain}`)
+    .replace(PHONE, (match) => {
+      const digits = match.replace(/\D/g, '');
+      return digits.length < 7 ? match : `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 1)}***${digits.slice(-2)}`;
+    });
+}

@@ -1,0 +1,125 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CustomerSyncError } from '../errors/customer-sync-error.js';
+import { runSandboxCommand } from '../sandbox/cli.js';
+import { demoCommand } from './demo-command.js';
+import { UsageError, writeLine, type CliIo } from './io.js';
+import { LOG_LEVELS } from './logger.js';
+import { stateListCommand, stateResolveCommand } from './state-command.js';
+import { syncCommand } from './sync-command.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return n;
+}
+
+/**
+ * Runs the CLI in-process and resolves with its exit code: 0 done, 1 some record invalid or failed, 2 could not run.
+ * `sandbox` resolves only when stopped.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code = 0;
+  const program = new Command('customer-sync')
+    .description('Keep one canonical customer record in step with Yativo, Fatora, BlueTape and Invisible Collector.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('sync')
+    .description('sync a customer file to every configured provider, sending only what changed')
+    .requiredOption('--config <file>', 'config file (JSON)')
+    .requiredOption('--input <file>', 'customers: .ndjson/.jsonl, .csv or .json, or - for stdin')
+    .addOption(new Option('--format <format>', 'input format (default: from the extension; ndjson for stdin)').choices(['ndjson', 'csv', 'json']))
+    .option('--state <file>', 'state file (default: the config\'s "state", else .customer-sync/state.db)')
+    .option('--report <file>', 'write the JSON report to this file')
+    .option('--only <ids>', 'only these providers, comma-separated')
+    .option('--dry-run', 'print the requests that would be sent; send nothing, write no state')
+    .option('--full', 'send every record, changed or not')
+    .option('--strict', 'exit 1 when a record was skipped, too')
+    .option('--json', 'print the report as JSON on stdout instead of the summary')
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
+    .action(async (flags) => {
+      code = await syncCommand(flags, io);
+    });
+
+  program
+    .command('sandbox')
+    .description('serve local emulations of the four providers on loopback, for trying configs and tests')
+    .option('--port <port>', 'port (default: any free one)', port, 0)
+    .option('--host <host>', 'loopback address', '127.0.0.1')
+    .option('--data <file>', 'keep the sandbox customers in this file across restarts')
+    .action(async (flags: { port: number; host: string; data?: string }) => {
+      const sandbox = await runSandboxCommand({
+        port: flags.port,
+        host: flags.host,
+        ...(flags.data ? { dataFile: flags.data } : {}),
+        write: (text) => io.stdout.write(text),
+      });
+      writeLine(io.stdout, 'Serving; stop with Ctrl-C.');
+      await new Promise<void>((resolve) => {
+        const unsubscribe = io.onStop?.(() => {
+          unsubscribe?.();
+          resolve();
+        });
+      });
+      await sandbox.close();
+    });
+
+  program
+    .command('demo')
+    .description('sync the sample customers to the sandbox providers (what npm start runs)')
+    .option('--input <file>', 'customers file', 'fixtures/customers.ndjson')
+    .option('--dir <dir>', 'where the demo keeps its config, state and sandbox data', '.customer-sync/demo')
+    .option('--faults <rate>', 'chance of an injected 5xx per request', fraction, 0.02)
+    .action(async (flags) => {
+      code = await demoCommand(flags, io);
+    });
+
+  const state = program.command('state').description('inspect and resolve what the state says needs attention');
+  state
+    .command('list')
+    .description('records with an unknown create outcome, a pending create, or a last failure')
+    .option('--state <file>', 'state file')
+    .option('--config <file>', 'read the state path from this config')
+    .option('--json', 'print JSON')
+    .action(async (flags) => {
+      code = await stateListCommand(flags, io);
+    });
+  state
+    .command('resolve')
+    .description('after checking at the provider: attach its id, or allow a fresh create')
+    .requiredOption('--customer <id>', 'customer id (yours)')
+    .requiredOption('--provider <id>', 'yativo, fatora, bluetape or invisible-collector')
+    .option('--provider-id <id>', 'the id the provider has for this customer')
+    .option('--allow-create', 'the provider has no such customer: let the next sync create it')
+    .option('--state <file>', 'state file')
+    .option('--config <file>', 'read the state path from this config')
+    .action(async (flags) => {
+      code = await stateResolveCommand(flags, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError || error instanceof CustomerSyncError) {
+      writeLine(io.stderr, `customer-sync: ${error.message}`);
+      return 2;
+    }
+    writeLine(io.stderr, `customer-sync: could not run: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+    return 2;
+  }
+}

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Adapter } from '../adapter/adapter.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
+import { exitCodeFor, type SyncReport } from '../job/report.js';
+import { runSync } from '../job/run-sync.js';
+import { isProviderId, type ProviderId } from '../providers.js';
+import { SyncEngine } from '../push/engine.js';
+import { openSource, SourceError } from '../sources/index.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { SqliteStateStore } from '../state/sqlite-store.js';
+import type { StateStore } from '../state/store.js';
+import { UsageError, writeLine, type CliIo } from './io.js';
+import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
+import { describePlanned, progressLine, summaryTable } from './render.js';
+
+export const DEFAULT_STATE = '.customer-sync/state.db';
+
+export interface SyncFlags {
+  config: string;
+  input: string;
+  format?: 'ndjson' | 'csv' | 'json' | undefined;
+  state?: string | undefined;
+  report?: string | undefined;
+  only?: string | undefined;
+  dryRun?: boolean | undefined;
+  full?: boolean | undefined;
+  strict?: boolean | undefined;
+  json?: boolean | undefined;
+  logLevel?: LogLevel | undefined;
+}
+
+/** `customer-sync sync`: exit 0 all delivered, unchanged or skipped; 1 something invalid or failed; 2 could not run. */
+export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> {
+  const loaded = await loadOrExplain(flags.config, io);
+  const only = parseOnly(flags.only, loaded.adapters);
+  const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin }).catch(explainSource);
+  let store: StateStore;
+  try {
+    store = openState(resolve(io.cwd, flags.state ?? loaded.config.state ?? DEFAULT_STATE), flags.dryRun === true);
+  } catch (error) {
+    await source.close();
+    throw new UsageError(`cannot open the state: ${(error as Error).message}`);
+  }
+  const engine = new SyncEngine(loaded.adapters, store, loaded.config.retry);
+  const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
+  logEngineEvents(engine.events, log);
+
+  const stop = new AbortController();
+  const unsubscribe = io.onStop?.(() => {
+    log.warn('stopping: finishing the records in flight, then writing the state and the report');
+    stop.abort();
+  });
+  const showProgress = io.stderr.isTTY === true && flags.json !== true;
+  const started = Date.now();
+  let lastDraw = 0;
+  let report: SyncReport;
+  try {
+    report = await runSync({
+      engine,
+      records: source.records,
+      only,
+      dryRun: flags.dryRun,
+      full: flags.full,
+      signal: stop.signal,
+      onProgress: showProgress
+        ? (progress) => {
+            const now = Date.now();
+            if (now - lastDraw < 100) return;
+            lastDraw = now;
+            io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
+          }
+        : undefined,
+    });
+  } finally {
+    unsubscribe?.();
+    await source.close();
+    await engine.close();
+  }
+  if (showProgress) io.stderr.write('\r\x1b[2K');
+  log.flush();
+
+  if (flags.report) await writeReport(resolve(io.cwd, flags.report), report);
+  if (flags.json) {
+    writeLine(io.stdout, JSON.stringify(report, null, 2));
+  } else {
+    if (report.planned) {
+      const adapters = new Map<ProviderId, Adapter>(loaded.adapters.map((adapter) => [adapter.id, adapter]));
+      for (const planned of report.planned) writeLine(io.stdout, describePlanned(planned, adapters));
+      if (report.planned.length > 0) writeLine(io.stdout);
+    }
+    writeLine(io.stdout, summaryTable(report));
+  }
+  return exitCodeFor(report, flags.strict === true);
+}
+
+async function loadOrExplain(path: string, io: CliIo): Promise<LoadedConfig> {
+  try {
+    return await loadConfig(resolve(io.cwd, path), io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function explainSource(error: unknown): never {
+  if (error instanceof SourceError) throw new UsageError(error.message);
+  throw error;
+}
+
+function resolveInput(input: string, io: CliIo): string {
+  return input === '-' ? '-' : resolve(io.cwd, input);
+}
+
+/** `--only yativo,fatora`: provider ids that the config configures. */
+export function parseOnly(only: string | undefined, adapters: readonly Adapter[]): ProviderId[] | undefined {
+  if (only === undefined) return undefined;
+  const configured = new Set(adapters.map((adapter) => adapter.id));
+  const ids = only.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (ids.length === 0) throw new UsageError('--only needs at least one provider id');
+  for (const id of ids) {
+    if (!isProviderId(id)) throw new UsageError(`--only: unknown provider "${id}" (yativo, fatora, bluetape, invisible-collector)`);
+    if (!configured.has(id)) throw new UsageError(`--only: ${id} is not configured in the config file`);
+  }
+  return ids as ProviderId[];
+}
+
+/** A dry run never writes: without a state file it plans against an empty state. */
+function openState(path: string, dryRun: boolean): StateStore {
+  if (dryRun && !existsSync(path)) return new MemoryStateStore();
+  return SqliteStateStore.open(path);
+}
+
+/** Written to a temporary file and renamed, so a monitor never reads half a report. */
+export async function writeReport(path: string, report: SyncReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(temp, path);
+}

@@ -1,0 +1,50 @@
+/** The input formats of the sync job (DESIGN §6). */
+export const SOURCE_FORMATS = ['ndjson', 'csv', 'json'] as const;
+
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/**
+ * One record read from the input, in input order: either a parsed but NOT validated value, or a parse problem.
+ *
+ * `line` locates the record for the report: in NDJSON and CSV the 1-based line where it starts; in a JSON array the
+ * element's 1-based index in the array (a JSON document has no meaningful lines, and the index is what a user can
+ * find with `jq '.[N-1]'`).
+ *
+ * `error` never holds any of the input's content: it is personal data.
+ */
+export type SourceRecord =
+  | {
+      line: number;
+      value: unknown;
+      /**
+       * The record's text as read, when the text alone decides the value (NDJSON: the line, without its line
+       * ending or BOM). The sync job may hash it to skip an unchanged record without parsing it.
+       */
+      raw?: string;
+      error?: never;
+    }
+  | { line: number; error: string; raw?: string; value?: never };
+
+export interface Source {
+  readonly format: SourceFormat;
+  /** The records, streamed; iterate once. Reading stops while the consumer does not ask for the next record. */
+  readonly records: AsyncIterable<SourceRecord>;
+  /** Stops reading (e.g. on SIGINT) and releases the file or stream; the records then end. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenSourceOptions {
+  /** A file path, or `-` for standard input. */
+  input: string;
+  /** @default from the file's extension (`.ndjson`/`.jsonl`, `.csv`, `.json`); `ndjson` for standard input */
+  format?: SourceFormat | undefined;
+  /** Read instead of `process.stdin` when `input` is `-`. The source owns it: `close()` destroys it. */
+  stdin?: NodeJS.ReadableStream | undefined;
+  /**
+   * Largest record kept in memory: an NDJSON line, a CSV record or a JSON array element. A longer NDJSON line is an
+   * error record and reading goes on; a CSV record or JSON element this long stops reading (its end cannot be found
+   * reliably), with an error record.
+   * @default 32 MiB
+   */
+  maxRecordBytes?: number | undefined;
+}
