@@ -1,6 +1,8 @@
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 // A run of 7+ digits, optionally with +, spaces, dots, dashes or parentheses between them: a phone number.
 const PHONE = /\+?\d[\d\s().-]{5,}\d/g;
+// Dates (2026-11-20, 2026-11-20 10) look like digit runs too; they are not personal data.
+const DATE = /^\d{4}-\d{2}-\d{2}(\s\d{2})?$/;
 
 /**
  * Masks personal data in free text before it reaches a log line: `ada@example.com` → `a***@example.com`,
@@ -10,6 +12,7 @@ export function maskPersonalData(text: string): string {
   return text
     .replace(EMAIL, (_match, first: string, domain: string) => `${first}***@${domain}`)
     .replace(PHONE, (match) => {
+      if (DATE.test(match)) return match;
       const digits = match.replace(/\D/g, '');
       return digits.length < 7 ? match : `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 1)}***${digits.slice(-2)}`;
     });

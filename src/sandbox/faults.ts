@@ -30,7 +30,7 @@ const MESSAGES: Record<number, string> = {
 
 /** The faults of one provider: the script first, then seeded random draws. */
 export class FaultPlan {
-  readonly #script: FaultKind[];
+  readonly #script: Array<FaultKind | 'pass'>;
   readonly #rate: number;
   readonly #kinds: readonly FaultKind[];
   readonly #random: () => number;
@@ -41,7 +41,7 @@ export class FaultPlan {
   constructor(faults: Faults) {
     const { rate = 0, kinds = TRANSIENT_FAULT_KINDS, script = [], retryAfterSeconds = 1, slowMs = 1000 } = faults;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be between 0 and 1, got ${rate}`);
-    for (const kind of [...kinds, ...script]) {
+    for (const kind of [...kinds, ...script.filter((k) => k !== 'pass')]) {
       if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind: ${String(kind)}`);
     }
     if (rate > 0 && kinds.length === 0) throw new RangeError('fault kinds must not be empty when rate > 0');
@@ -57,8 +57,11 @@ export class FaultPlan {
 
   /** The fault for the next request, if any. */
   next(): FaultKind | undefined {
-    const scripted = this.#script.shift();
-    if (scripted !== undefined) return scripted;
+    if (this.#script.length > 0) {
+      const scripted = this.#script.shift();
+      // 'pass' lets one request through untouched, so a script can aim at the second request of a flow.
+      return scripted === 'pass' ? undefined : scripted;
+    }
     if (this.#rate === 0 || this.#random() >= this.#rate) return undefined;
     return this.#kinds[Math.floor(this.#random() * this.#kinds.length)];
   }

@@ -79,8 +79,8 @@ export interface Faults {
   kinds?: readonly FaultKind[];
   /** Seed of the random draws: the same seed and the same requests give the same faults. @default random */
   seed?: number;
-  /** Faults for the next requests, one each, in order, before any random one. */
-  script?: readonly FaultKind[];
+  /** Faults for the next requests, one each, in order, before any random one; `'pass'` answers one normally. */
+  script?: ReadonlyArray<FaultKind | 'pass'>;
   /** `Retry-After` of the 429 faults, in seconds. @default 1 */
   retryAfterSeconds?: number;
   /** Delay of a `slow` answer, in milliseconds. @default 1000 */

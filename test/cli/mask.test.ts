@@ -1,0 +1,58 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, logEngineEvents } from '../../src/cli/logger.js';
+import { maskPersonalData } from '../../src/cli/mask.js';
+import { providerError } from '../../src/errors/provider-errors.js';
+import { SyncEvents } from '../../src/events.js';
+import { progressLine } from '../../src/cli/render.js';
+
+describe('personal data in logs', () => {
+  it('masks emails and phone numbers in free text', () => {
+    expect(maskPersonalData('customer ada.lovelace@example.com has +351 912 345 678 on file')).toBe(
+      'customer a***@example.com has +3***78 on file',
+    );
+    expect(maskPersonalData('order 12345 of 2026-11-20')).toBe('order 12345 of 2026-11-20');
+  });
+
+  it('logs a failure with the message masked, and never a body or header', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const events = new SyncEvents();
+    logEngineEvents(events, createLogger('debug', sink));
+    const error = providerError('rejected', 'Fatora PUT /v1/clients/7: HTTP 422: email ada@example.com is taken', {
+      provider: 'fatora',
+      customerId: 'c-7',
+      status: 422,
+    });
+    events.emit('result', {
+      customerId: 'c-7',
+      provider: 'fatora',
+      outcome: { status: 'failed', error, warnings: [], requests: 1, retries: 0 },
+    });
+    const logged = JSON.parse(lines.join('')) as Record<string, unknown>;
+    expect(logged).toMatchObject({
+      level: 40,
+      provider: 'fatora',
+      customerId: 'c-7',
+      kind: 'rejected',
+      status: 422,
+      message: 'Fatora PUT /v1/clients/7: HTTP 422: email a***@example.com is taken',
+      msg: 'push failed',
+    });
+  });
+});
+
+describe('progress line', () => {
+  it('shows records read, sent, failed, rate and per provider', () => {
+    const line = progressLine(
+      { read: 120, invalid: 2, done: 100, sent: 90, failed: 3, perProvider: { yativo: { sent: 50, failed: 0 }, fatora: { sent: 40, failed: 3 } } },
+      2000,
+    );
+    expect(line).toBe('read 120  invalid 2  sent 90  failed 3  50/s  | yativo 50  fatora 40/3✗');
+  });
+});

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { cli, customer, ndjson, tempDir, totalRequests, writeSandboxConfig } from './helpers.js';
+
+let sandbox: Sandbox;
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+
+beforeEach(async () => {
+  sandbox = await startSandbox();
+  tmp = tempDir();
+  config = writeSandboxConfig(tmp.dir, sandbox);
+});
+
+afterEach(async () => {
+  await sandbox.close();
+  tmp.remove();
+});
+
+describe('customer-sync state', () => {
+  it('lists an unknown create outcome, and resolving it with the provider id sends an update next time', async () => {
+    const file = join(tmp.dir, 'c.ndjson');
+    writeFileSync(file, ndjson([customer(1)]));
+    // The Fatora create (after its lookup) is applied, then the connection resets: its outcome is unknown.
+    sandbox.setFaults('fatora', { script: ['pass', 'reset-after'] });
+    const first = await cli(['sync', '--config', config, '--input', file, '--only', 'fatora'], { cwd: tmp.dir });
+    expect(first.code).toBe(1);
+    const created = sandbox.customers('fatora');
+    expect(created).toHaveLength(1);
+
+    const list = await cli(['state', 'list'], { cwd: tmp.dir });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('fatora  c-1  create may have been applied (unknown outcome): not sent again until resolved');
+
+    const id = String((created[0] as { id: number }).id);
+    const resolved = await cli(['state', 'resolve', '--customer', 'c-1', '--provider', 'fatora', '--provider-id', id], { cwd: tmp.dir });
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toBe(`c-1 at fatora is now ${id}; the next sync sends an update.\n`);
+    expect((await cli(['state', 'list'], { cwd: tmp.dir })).stdout).toBe('Nothing needs attention.\n');
+
+    const before = totalRequests(sandbox);
+    const again = await cli(['sync', '--config', config, '--input', file, '--only', 'fatora', '--json'], { cwd: tmp.dir });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).providers.fatora).toMatchObject({ updated: 1, requests: 1 });
+    expect(totalRequests(sandbox) - before).toBe(1);
+    expect(sandbox.customers('fatora')).toHaveLength(1);
+  });
+
+  it('refuses a resolve without exactly one action, and a missing state file', async () => {
+    const none = await cli(['state', 'list'], { cwd: tmp.dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no state file at');
+    const both = await cli(['state', 'resolve', '--customer', 'c', '--provider', 'fatora', '--provider-id', '1', '--allow-create'], { cwd: tmp.dir });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give exactly one of --provider-id ID or --allow-create');
+  });
+});
