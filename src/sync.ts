@@ -6,6 +6,7 @@ import type { SyncEventMap } from './events.js';
 import { parseCustomer } from './model/customer.js';
 import type { ValidationIssue } from './model/types.js';
 import type { ProviderId } from './providers.js';
+import { SharedLimits } from './pipeline/shared-limits.js';
 import { SyncEngine, type PushOptions, type PushResult } from './push/engine.js';
 import { MemoryStateStore } from './state/memory-store.js';
 import { SqliteStateStore } from './state/sqlite-store.js';
@@ -24,6 +25,11 @@ export interface CustomerSyncOptions {
   state?: string | StateStore;
   /** Retry policy for every adapter that sets none of its own. */
   retry?: RetryOptions;
+  /**
+   * `redis://…`: share each provider's rate limit and 429 pauses with every other process (web servers calling
+   * `push`, sync workers) that uses the same Redis.
+   */
+  redis?: string;
 }
 
 export interface CustomerSync {
@@ -65,7 +71,8 @@ export function createEngine(options: CustomerSyncOptions): SyncEngine {
   const adapters = checkAdapters(options);
   const state = options.state;
   const store = state === undefined ? new MemoryStateStore() : typeof state === 'string' ? SqliteStateStore.open(state) : state;
-  return new SyncEngine(adapters, store, options.retry);
+  const shared = options.redis === undefined ? undefined : new SharedLimits(options.redis);
+  return new SyncEngine(adapters, store, options.retry, { shared });
 }
 
 function checkAdapters(options: CustomerSyncOptions): readonly Adapter[] {

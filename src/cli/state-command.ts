@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { isProviderId } from '../providers.js';
-import { SqliteStateStore } from '../state/sqlite-store.js';
+import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
+import { isProviderId, type ProviderId } from '../providers.js';
+import type { AttentionRecord, Resolution } from '../state/sqlite-store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
-import { DEFAULT_STATE } from './sync-command.js';
 
 export interface StateFlags {
   state?: string | undefined;
@@ -14,21 +14,33 @@ export interface StateFlags {
 
 /** The state file: `--state`, else the config's `state`, else the default. */
 async function statePath(flags: StateFlags, io: CliIo): Promise<string> {
-  if (flags.state) return resolve(io.cwd, flags.state);
+  const location = await configuredState(flags, io);
+  return isPostgresUrl(location) ? location : resolve(io.cwd, location);
+}
+
+async function configuredState(flags: StateFlags, io: CliIo): Promise<string> {
+  if (flags.state) return flags.state;
   if (flags.config) {
     const { config } = await loadConfig(resolve(io.cwd, flags.config), io.env).catch((error: Error) => {
       throw new UsageError(error.message);
     });
-    if (config.state) return resolve(io.cwd, config.state);
+    if (config.state) return config.state;
   }
-  return resolve(io.cwd, DEFAULT_STATE);
+  return DEFAULT_STATE;
 }
 
-async function openExisting(flags: StateFlags, io: CliIo): Promise<SqliteStateStore> {
-  const path = await statePath(flags, io);
-  if (!existsSync(path)) throw new UsageError(`no state file at ${path} (has a sync run yet?)`);
+/** What `state list` and `state resolve` need; the SQLite store answers at once, PostgreSQL asynchronously. */
+interface MaintainableStore {
+  attention(): AttentionRecord[] | Promise<AttentionRecord[]>;
+  resolve(customerId: string, provider: ProviderId, action: Resolution): boolean | Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function openExisting(flags: StateFlags, io: CliIo): Promise<MaintainableStore> {
+  const location = await statePath(flags, io);
+  if (!isPostgresUrl(location) && !existsSync(location)) throw new UsageError(`no state file at ${location} (has a sync run yet?)`);
   try {
-    return SqliteStateStore.open(path);
+    return (await openState(location, { cwd: io.cwd })) as unknown as MaintainableStore;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -38,7 +50,7 @@ async function openExisting(flags: StateFlags, io: CliIo): Promise<SqliteStateSt
 export async function stateListCommand(flags: StateFlags, io: CliIo): Promise<number> {
   const store = await openExisting(flags, io);
   try {
-    const records = store.attention();
+    const records = await store.attention();
     if (flags.json) {
       writeLine(io.stdout, JSON.stringify(records, null, 2));
       return 0;
@@ -81,7 +93,7 @@ export async function stateResolveCommand(flags: ResolveFlags, io: CliIo): Promi
   const store = await openExisting(flags, io);
   try {
     const action = flags.providerId !== undefined ? { attachProviderId: flags.providerId } : ({ allowCreate: true } as const);
-    const changed = store.resolve(flags.customer, flags.provider, action);
+    const changed = await store.resolve(flags.customer, flags.provider, action);
     writeLine(
       io.stdout,
       flags.providerId !== undefined

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Adapter } from '../adapter/adapter.js';
@@ -6,16 +5,14 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js'
 import { exitCodeFor, type SyncReport } from '../job/report.js';
 import { runSync } from '../job/run-sync.js';
 import { isProviderId, type ProviderId } from '../providers.js';
-import { SyncEngine } from '../push/engine.js';
 import { openSource, SourceError } from '../sources/index.js';
-import { MemoryStateStore } from '../state/memory-store.js';
-import { SqliteStateStore } from '../state/sqlite-store.js';
+import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
 import { describePlanned, progressLine, summaryTable } from './render.js';
 
-export const DEFAULT_STATE = '.customer-sync/state.db';
+export { DEFAULT_STATE };
 
 export interface SyncFlags {
   config: string;
@@ -38,12 +35,12 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin }).catch(explainSource);
   let store: StateStore;
   try {
-    store = openState(resolve(io.cwd, flags.state ?? loaded.config.state ?? DEFAULT_STATE), flags.dryRun === true);
+    store = await openState(flags.state ?? loaded.config.state ?? DEFAULT_STATE, { cwd: io.cwd, dryRun: flags.dryRun });
   } catch (error) {
     await source.close();
     throw new UsageError(`cannot open the state: ${(error as Error).message}`);
   }
-  const engine = new SyncEngine(loaded.adapters, store, loaded.config.retry);
+  const engine = engineFor(loaded, store);
   const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
   logEngineEvents(engine.events, log);
 
@@ -124,12 +121,6 @@ export function parseOnly(only: string | undefined, adapters: readonly Adapter[]
     if (!configured.has(id)) throw new UsageError(`--only: ${id} is not configured in the config file`);
   }
   return ids as ProviderId[];
-}
-
-/** A dry run never writes: without a state file it plans against an empty state. */
-function openState(path: string, dryRun: boolean): StateStore {
-  if (dryRun && !existsSync(path)) return new MemoryStateStore();
-  return SqliteStateStore.open(path);
 }
 
 /** Written to a temporary file and renamed, so a monitor never reads half a report. */

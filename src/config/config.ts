@@ -13,7 +13,10 @@ import { substituteEnv } from './env.js';
 export interface SyncConfig {
   providers: Partial<Record<ProviderId, Record<string, unknown>>>;
   retry?: RetryOptions;
+  /** A SQLite file path, or `postgres://…` for a state shared by workers. */
   state?: string;
+  /** `redis://…`: provider limits shared by every process, and the queue of `enqueue`/`worker`/`sync --queue`. */
+  redis?: string;
 }
 
 export interface LoadedConfig {
@@ -36,6 +39,10 @@ const configSchema = z.strictObject({
     }),
   retry: retrySchema.optional(),
   state: z.string().min(1).optional(),
+  redis: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
 });
 
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {

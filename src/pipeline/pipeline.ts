@@ -41,7 +41,7 @@ export class ProviderPipeline {
     this.now = hooks.now ?? Date.now;
     this.random = hooks.random;
     this.http = new HttpClient(config);
-    this.gate = new ProviderGate(config.rateLimit, { now: this.now, sleep: hooks.pause ?? hooks.sleep });
+    this.gate = new ProviderGate({ ...config.rateLimit, shared: config.shared }, { now: this.now, sleep: hooks.pause ?? hooks.sleep });
     const { token, exchange } = config.auth;
     if (token === undefined && exchange) {
       const fetchToken = async () => {

@@ -5,7 +5,23 @@ export interface GateOptions {
   perSecond: number;
   /** Requests on the wire at the same time. */
   concurrency: number;
+  /** Share this limit (and its 429 pauses) with every process using the same id, through Redis. */
+  shared?: { connection: Bottleneck.IORedisConnection; id: string } | undefined;
 }
+
+/**
+ * A Retry-After pause in a shared limiter: the reservoir drops to 0 and Redis itself refills it when the pause
+ * is over, so a process that dies mid-pause cannot leave the provider paused for everyone.
+ */
+const UNLIMITED = 1_000_000_000;
+
+/**
+ * Requests leave this process `minTime` apart but reach the provider a few ms early or late (event loop, other
+ * processes sharing the limit). 3 % more spacing (30 ms over a second), in whole ms (Bottleneck's Redis scripts
+ * want integers), keeps them under the provider's sliding
+ * window at the cost of 3 % of the rate.
+ */
+const SPACING_MARGIN = 1.03;
 
 export interface GateClock {
   /** @default Date.now */
@@ -39,15 +55,27 @@ export class ProviderGate {
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly shared: boolean;
 
   constructor(options: GateOptions, clock: GateClock = {}) {
     if (!(options.perSecond > 0) || !(options.concurrency >= 1)) {
       throw new RangeError('perSecond must be > 0 and concurrency >= 1');
     }
-    this.limiter = new Bottleneck({
-      maxConcurrent: Math.floor(options.concurrency),
-      minTime: Math.ceil(1000 / options.perSecond),
-    });
+    const limits = { maxConcurrent: Math.floor(options.concurrency), minTime: Math.ceil((1000 / options.perSecond) * SPACING_MARGIN) };
+    this.shared = options.shared !== undefined;
+    this.limiter = options.shared
+      ? new Bottleneck({
+          ...limits,
+          id: options.shared.id,
+          datastore: 'ioredis',
+          connection: options.shared.connection,
+          // The settings of the newest process win, so a changed config takes effect at once.
+          clearDatastore: false,
+          // A process killed mid-request gives its slot back after this long (Bottleneck's heartbeat).
+          timeout: 120_000,
+        })
+      : new Bottleneck(limits);
+    if (options.shared) void this.limiter.updateSettings(limits);
     this.now = clock.now ?? Date.now;
     this.injectedSleep = clock.sleep;
   }
@@ -86,11 +114,13 @@ export class ProviderGate {
     if (this.paused && until <= this.pauseEnd) return;
     this.pauseEnd = until;
     const generation = ++this.generation;
-    if (!this.paused) {
-      this.paused = true;
+    if (this.shared) {
+      void this.limiter.updateSettings({ reservoir: 0, reservoirRefreshInterval: ms, reservoirRefreshAmount: UNLIMITED });
+    } else if (!this.paused) {
       // reservoir 0: Bottleneck admits nothing until it is restored.
       this.limiter.updateSettings({ reservoir: 0 });
     }
+    this.paused = true;
     void this.wait(ms).then(() => {
       if (generation === this.generation && !this.stopped) this.resume();
     });
@@ -103,13 +133,14 @@ export class ProviderGate {
     this.paused = false;
     this.clearTimer();
     await this.limiter.stop({ dropWaitingJobs: true });
-    await this.limiter.disconnect();
+    // A shared limiter's connection belongs to SharedLimits, which closes it once for every provider.
+    if (!this.shared) await this.limiter.disconnect();
   }
 
   private resume(): void {
     this.paused = false;
     this.clearTimer();
-    this.limiter.updateSettings({ reservoir: null });
+    if (!this.shared) this.limiter.updateSettings({ reservoir: null });
   }
 
   private wait(ms: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type Bottleneck from 'bottleneck';
 import type { AuthSpec, RetryOptions } from '../adapter/definition.js';
 import type { ProviderId } from '../providers.js';
 
@@ -16,6 +17,8 @@ export interface PipelineConfig {
   /** Every configured secret value, redacted from every error. */
   secrets: string[];
   errorMessage(status: number, body: unknown): string | undefined;
+  /** Share the rate limit and its 429 pauses with other processes through Redis. */
+  shared?: { connection: Bottleneck.IORedisConnection; id: string } | undefined;
 }
 
 /** Seams for tests: time and randomness. */

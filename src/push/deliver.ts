@@ -52,7 +52,8 @@ export async function deliver(
   options: DeliverOptions = {},
 ): Promise<ProviderOutcome> {
   const run = new Delivery(customer, target, store, options);
-  const done = await run.execute();
+  const execute = () => run.execute();
+  const done = store.withLock && !options.dryRun ? await store.withLock(customer.id, target.definition.id, execute) : await execute();
   const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
   if (options.dryRun) outcome.planned = run.planned;
   return outcome;

@@ -3,6 +3,7 @@ import type { RetryOptions } from '../adapter/definition.js';
 import { SyncEvents } from '../events.js';
 import type { Customer } from '../model/types.js';
 import type { ProviderId } from '../providers.js';
+import type { SharedLimits } from '../pipeline/shared-limits.js';
 import type { StateStore } from '../state/store.js';
 import { deliver, type DeliverOptions } from './deliver.js';
 import type { ProviderOutcome } from './outcome.js';
@@ -29,12 +30,16 @@ export class SyncEngine {
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
+  readonly #shared: SharedLimits | undefined;
+
   constructor(
     adapters: readonly Adapter[],
     readonly store: StateStore,
     retry?: RetryOptions,
+    options: { shared?: SharedLimits | undefined } = {},
   ) {
-    this.#runtimes = adapters.map((adapter) => createProviderRuntime(adapter, this.events, retry));
+    this.#shared = options.shared;
+    this.#runtimes = adapters.map((adapter) => createProviderRuntime(adapter, this.events, retry, undefined, options.shared));
   }
 
   get providers(): ProviderId[] {
@@ -76,6 +81,7 @@ export class SyncEngine {
     this.#closed = true;
     await Promise.allSettled([...this.#inFlight]);
     await Promise.all(this.#runtimes.map((runtime) => runtime.close()));
+    await this.#shared?.close();
     await this.store.close();
   }
 }

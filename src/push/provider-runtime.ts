@@ -4,6 +4,7 @@ import type { SyncEvents } from '../events.js';
 import { ProviderPipeline } from '../pipeline/pipeline.js';
 import type { PipelineHooks } from '../pipeline/types.js';
 import { DEFAULT_RETRY } from '../pipeline/retry-decision.js';
+import type { SharedLimits } from '../pipeline/shared-limits.js';
 import type { ProviderId } from '../providers.js';
 import type { DeliveryTarget } from './deliver.js';
 
@@ -24,6 +25,7 @@ export function createProviderRuntime(
   events: SyncEvents,
   globalRetry?: RetryOptions,
   hooks?: PipelineHooks,
+  shared?: SharedLimits,
 ): ProviderRuntime {
   const { definition, options } = adapter;
   const pipeline = new ProviderPipeline(
@@ -39,6 +41,7 @@ export function createProviderRuntime(
       idempotencyHeader: definition.idempotencyHeader,
       secrets: definition.secrets(options),
       errorMessage: (status, body) => definition.errorMessage(status, body),
+      shared: shared ? { connection: shared.connection, id: shared.limiterId(definition.id) } : undefined,
     },
     events,
     hooks,

@@ -31,10 +31,17 @@ export const CUSTOMER_HEADER_RULES: HeaderRules = {
   required: requiredPaths(CUSTOMER_FIELD_PATHS),
 };
 
+/** A name that looks like a field path is shown in messages; anything else may be data (a missing header row). */
+const SHOWABLE = /^[A-Za-z_][\w.-]{0,63}$/;
+
 /**
  * Checks the header row and maps each column to its path (DESIGN §6). Any problem stops the run before a record is
  * read, naming the column: a typo in a header would otherwise drop a field from every record. Column names are
  * trimmed; they are compared with the known paths case-sensitively, as JSON keys are.
+ *
+ * A file without a header row would have its first customer read as the header: when no cell is a known field, the
+ * row is said not to be a header, and a cell that does not look like a field name is named by its position only,
+ * so the message never carries a customer's data.
  */
 export function parseHeader(
   cells: readonly string[],
@@ -44,20 +51,24 @@ export function parseHeader(
   const fail = (message: string): never => {
     throw inputError(input, message);
   };
+  const known = `(known: ${rules.known.join(', ')})`;
   const names = cells.map((cell) => cell.trim());
+  if (!names.some((name) => rules.known.includes(name))) {
+    fail(`the first row is not a CSV header: none of its cells is a field name ${known}`);
+  }
   const seen = new Set<string>();
   for (const [index, name] of names.entries()) {
-    if (name === '') fail(`CSV column ${index + 1} has no name`);
-    if (seen.has(name)) fail(`duplicate CSV column "${name}"`);
-    seen.add(name);
-    if (rules.known.includes(name)) continue;
-    const fields = rules.known.filter((path) => path.startsWith(`${name}.`));
-    if (fields.length > 0) {
-      fail(`CSV column "${name}" is an object, not a field: use its fields (${fields.join(', ')})`);
+    const column = SHOWABLE.test(name) ? `CSV column "${name}"` : `CSV column ${index + 1}`;
+    if (name === '') fail(`${column} has no name`);
+    if (!rules.known.includes(name)) {
+      const fields = rules.known.filter((path) => path.startsWith(`${name}.`));
+      if (fields.length > 0) fail(`${column} is an object, not a field: use its fields (${fields.join(', ')})`);
+      const suggestion = closestPath(name, rules.known);
+      const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
+      fail(`unknown ${column}${hint} ${known}`);
     }
-    const suggestion = closestPath(name, rules.known);
-    const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-    fail(`unknown CSV column "${name}"${hint} (known: ${rules.known.join(', ')})`);
+    if (seen.has(name)) fail(`duplicate ${column}`);
+    seen.add(name);
   }
   // With leaf-only known paths this cannot happen; it guards the nesting below if a known path ever is both.
   for (const name of names) {

@@ -34,7 +34,8 @@ export interface LinkState {
 
 /**
  * Where customer-sync remembers provider ids, delivered payloads, failures and create intents.
- * In memory by default; SQLite for the CLI. Every write that guards a create must be durable when it resolves.
+ * In memory by default; SQLite for the CLI; PostgreSQL for workers sharing one state. `recordIntent` must be
+ * durable (survive power loss) when it resolves; other writes need only survive the process being killed.
  */
 export interface StateStore {
   get(customerId: string, provider: ProviderId): Promise<LinkState | undefined>;
@@ -52,5 +53,10 @@ export interface StateStore {
     failure: FailureRecord,
     intent: 'keep' | 'unknown' | 'clear',
   ): Promise<void>;
+  /**
+   * Runs `fn` while no other process delivers this customer to this provider (a store shared by workers
+   * implements it; a store owned by one process need not).
+   */
+  withLock?<T>(customerId: string, provider: ProviderId, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -43,6 +43,17 @@ describe('CSV header', () => {
     expect(error.message).toContain(`unknown CSV column "favouriteColour" ${KNOWN}`);
   });
 
+  it('never echoes a cell that may be data: a file without its header row', async () => {
+    const noHeader = await headerError('cus-1,ana@example.com,Ana Lee');
+    expect(noHeader.message).toBe(
+      `"${file('header.csv')}": the first row is not a CSV header: none of its cells is a field name ${KNOWN}`,
+    );
+    const dataCell = await headerError('id,email,Ana Lee');
+    expect(dataCell.message).toBe(`"${file('header.csv')}": unknown CSV column 3 ${KNOWN}`);
+    const typo = await headerError('id,email,First Name');
+    expect(typo.message).toBe(`"${file('header.csv')}": unknown CSV column 3; did you mean "firstName"? ${KNOWN}`);
+  });
+
   it('stops on a duplicate column', async () => {
     expect((await headerError('id,email,email')).message).toMatch(/: duplicate CSV column "email"$/);
   });

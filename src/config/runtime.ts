@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SharedLimits } from '../pipeline/shared-limits.js';
+import { SyncEngine } from '../push/engine.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { SqliteStateStore } from '../state/sqlite-store.js';
+import type { StateStore } from '../state/store.js';
+import type { LoadedConfig } from './config.js';
+
+export const DEFAULT_STATE = '.customer-sync/state.db';
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+/**
+ * Opens the state a config names: `postgres://…` for workers sharing one state, else a SQLite file (relative to
+ * `cwd`). A dry run never writes: without a SQLite file it plans against an empty state.
+ */
+export async function openState(location: string, options: { cwd: string; dryRun?: boolean | undefined }): Promise<StateStore> {
+  if (isPostgresUrl(location)) {
+    const { PostgresStateStore } = await import('../state/postgres-store.js');
+    return PostgresStateStore.open(location);
+  }
+  const path = resolve(options.cwd, location);
+  if (options.dryRun && !existsSync(path)) return new MemoryStateStore();
+  return SqliteStateStore.open(path);
+}
+
+/** The engine a config describes: its adapters, its state, its retry policy, and shared limits when `redis` is set. */
+export function engineFor(loaded: LoadedConfig, store: StateStore): SyncEngine {
+  const shared = loaded.config.redis === undefined ? undefined : new SharedLimits(loaded.config.redis);
+  return new SyncEngine(loaded.adapters, store, loaded.config.retry, { shared });
+}
