@@ -139,7 +139,7 @@ class Delivery {
     }
     const res = await this.#send(spec, randomUUID());
     if (is2xx(res.status)) {
-      const providerId = this.#parse('update', res.body).providerId ?? id;
+      const providerId = this.#parse('update', res).providerId ?? id;
       const hash = payloadHash(this.#targetId(providerId), body);
       await this.store.recordSuccess(this.customer.id, this.#def.id, { providerId, payloadHash: hash });
       return { status: 'updated', providerId };
@@ -198,8 +198,8 @@ class Delivery {
     }
     const res = await this.#send(intent.request, intent.idempotencyKey);
     if (is2xx(res.status)) {
-      const { providerId } = this.#parse('create', res.body);
-      if (providerId === undefined) throw this.#badResponse('the create response carries no customer id');
+      const { providerId } = this.#parse('create', res);
+      if (providerId === undefined) throw this.#badResponse('the create response carries no customer id', res.status);
       await this.store.recordSuccess(this.customer.id, this.#def.id, {
         providerId,
         payloadHash: payloadHash(this.#targetId(providerId), intent.updateBody),
@@ -208,7 +208,14 @@ class Delivery {
     }
     const onConflict = this.#def.create?.onConflict;
     if (res.status === 409 && onConflict) {
-      const { updateId } = onConflict(this.customer, res.body);
+      let updateId: string | undefined;
+      try {
+        ({ updateId } = onConflict(this.customer, res.body));
+      } catch {
+        // A 409 without what the provider documents (IC's gid): refused, with the provider's own message.
+        this.#createRefused = true;
+        throw this.target.sender.errorFor(res.status, res.body, this.ctx);
+      }
       const id = updateId ?? this.#targetId(undefined);
       if (id === undefined) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
       return this.#updateCurrent(id);
@@ -244,7 +251,7 @@ class Delivery {
     try {
       return lookup.parse(res.body, this.customer);
     } catch {
-      throw this.#badResponse('the lookup response does not match the documented shape');
+      throw this.#badResponse('the lookup response does not match the documented shape', res.status);
     }
   }
 
@@ -253,11 +260,12 @@ class Delivery {
     return this.target.sender.send(spec, ctx);
   }
 
-  #parse(operation: Operation, body: unknown): { providerId?: string | undefined } {
+  #parse(operation: Operation, res: { status: number; body: unknown }): { providerId?: string | undefined } {
     try {
-      return this.#def.parseSuccess(operation, body);
+      return this.#def.parseSuccess(operation, res.body);
     } catch {
-      throw this.#badResponse(`the ${operation} response does not match the documented shape`);
+      // The status stays on the error: a 2xx says the change may well have been applied.
+      throw this.#badResponse(`the ${operation} response does not match the documented shape`, res.status);
     }
   }
 
@@ -265,10 +273,11 @@ class Delivery {
     return providerError('invalid', message, { provider: this.#def.id, customerId: this.customer.id });
   }
 
-  #badResponse(message: string): CustomerSyncError {
-    return providerError('bad_response', `${this.#def.name}: ${message}`, {
+  #badResponse(message: string, status: number): CustomerSyncError {
+    return providerError('bad_response', `${this.#def.name}: ${message} (HTTP ${status})`, {
       provider: this.#def.id,
       customerId: this.customer.id,
+      status,
     });
   }
 

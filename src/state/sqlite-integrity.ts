@@ -1,35 +1,8 @@
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
-import { ERROR_KINDS } from '../errors/kinds.js';
-import { PROVIDER_IDS } from '../providers.js';
+import type { z } from 'zod';
+import { failureSchema, intentSchema, KNOWN_PROVIDERS } from './record-shapes.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 
-// Shapes of the JSON columns (`CreateIntent`, `FailureRecord`): a row that does not parse would break every run.
-const requestSpecSchema = z.object({
-  method: z.enum(['GET', 'POST', 'PUT']),
-  path: z.string().startsWith('/'),
-  query: z.record(z.string(), z.string()).optional(),
-  body: z.record(z.string(), z.unknown()).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  retrySafe: z.boolean(),
-});
-
-const intentSchema = z.object({
-  idempotencyKey: z.string().min(1),
-  request: requestSpecSchema,
-  updateBody: z.record(z.string(), z.unknown()),
-  createdAt: z.string(),
-  status: z.enum(['pending', 'unknown_outcome']),
-});
-
-const failureSchema = z.object({
-  kind: z.enum(ERROR_KINDS),
-  status: z.number().int().optional(),
-  message: z.string(),
-  at: z.string(),
-});
-
-const KNOWN_PROVIDERS: readonly string[] = PROVIDER_IDS;
 
 interface JsonRow {
   customer_id: string;

@@ -174,7 +174,8 @@ describe('deliver', () => {
     const { store, target } = setup([{ status: 200, body: { unexpected: true } }]);
     const outcome = await deliver(ada, target, store);
     expect(outcome.error?.kind).toBe('bad_response');
-    expect(outcome.error?.message).toBe('Fake: the update response does not match the documented shape');
+    expect(outcome.error?.message).toBe('Fake: the update response does not match the documented shape (HTTP 200)');
+    expect(outcome.error?.status).toBe(200);
   });
 });
 

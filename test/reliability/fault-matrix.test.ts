@@ -1,0 +1,405 @@
+// Issue 4, item 1: the fault matrix. Every provider × every fault the sandbox can inject, over a real socket,
+// for an update of an existing customer and for a create. Each cell states, explicitly:
+//
+//   outcome    the push's outcome: `updated` | `created` | `unchanged` | `failed:<error kind>`
+//   http       `error.status` of a failed outcome, and of a failed rerun ('-': no HTTP answer, or not failed)
+//   wire       the requests the provider received, in order, by method; `!` marks the one the fault hit
+//              (requests before it pass untouched). Its length is `outcome.requests`; a cell with a `wait` has
+//              exactly one retry (`outcome.retries` = 1 = the `retry` events), a cell without has none.
+//   wait       the least time between the faulted attempt and the next one (from the sandbox's arrival times):
+//              `retry-after` ≥ Retry-After (1 s); `retry-after-date` ≥ the HTTP date of Retry-After;
+//              `backoff` ≥ the retry's own backoff (10–19 ms here); `timeout` ≥ the per-attempt timeout
+//              (1 s) plus that backoff; `-` no retry
+//   stored     what the provider holds after the push: `none` (no customer), `old` (exactly one customer, as
+//              seeded), `new` (exactly one customer, with the pushed fields)
+//   rerun      the same customer pushed again by the same sync (its state, its halted providers), faults off,
+//              with its own `rerun wire`; `final` is what the provider holds then. A create cell whose final
+//              state is `new` proves no duplicate: whatever the fault, the customer exists exactly once.
+//
+// DESIGN §4/§5: a PUT is retried on 429, 5xx, resets and timeouts; a create only where a repeat cannot duplicate
+// (Yativo replays its Idempotency-Key, BlueTape answers 409); Fatora/Invisible Collector creates whose outcome
+// is unknown are `unknown_outcome` after one attempt; 401/403 halt the provider (static credentials, no
+// refresh); a 2xx whose body does not parse is `bad_response` and is not retried (the change may be applied).
+import { describe, it, type ExpectStatic } from 'vitest';
+import type { ErrorKind } from '../../src/errors/kinds.js';
+import type { ProviderOutcome } from '../../src/push/outcome.js';
+import type { ProviderId } from '../../src/sandbox/index.js';
+import {
+  CUSTOMER,
+  NEW_FIELDS,
+  OLD_FIELDS,
+  RETRY,
+  RETRY_AFTER_SECONDS,
+  ROUTES,
+  runCase,
+  TIMEOUT_MS,
+  type MatrixFault,
+  type Mode,
+  type PushRecord,
+  type StoredView,
+} from './fault-harness.js';
+
+type Expected = 'updated' | 'created' | 'unchanged' | `failed:${ErrorKind}`;
+type Wait = 'retry-after' | 'retry-after-date' | 'backoff' | 'timeout' | '-';
+type Stored = 'none' | 'old' | 'new';
+type Cell = [
+  provider: ProviderId,
+  fault: MatrixFault,
+  outcome: Expected,
+  http: number | '-',
+  wire: string,
+  wait: Wait,
+  stored: Stored,
+  rerun: Expected,
+  rerunWire: string,
+  final: Stored,
+];
+
+// ─── Update: the customer exists (seeded with older fields), its id is known, createMissing off ─────────────
+const UPDATE: Cell[] = [
+  // provider              fault             outcome                 http  wire         wait                stored  rerun          rerun wire  final
+  ['yativo',               '429-seconds',    'updated',              '-',  'PUT! PUT',  'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['yativo',               '429-date',       'updated',              '-',  'PUT! PUT',  'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['yativo',               '500',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               '502',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               '503',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'reset-before',   'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'reset-after',    'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'timeout',        'updated',              '-',  'PUT! PUT',  'timeout',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'bad-body',       'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['yativo',               'bad-body-shape', 'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['yativo',               '401',            'failed:auth',          401,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['yativo',               '403',            'failed:auth',          403,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['yativo',               '404',            'failed:not_found',     404,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['yativo',               '409',            'failed:rejected',      409,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['yativo',               '422',            'failed:rejected',      422,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+
+  ['fatora',               '429-seconds',    'updated',              '-',  'PUT! PUT',  'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['fatora',               '429-date',       'updated',              '-',  'PUT! PUT',  'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['fatora',               '500',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               '502',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               '503',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               'reset-before',   'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               'reset-after',    'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               'timeout',        'updated',              '-',  'PUT! PUT',  'timeout',          'new',  'unchanged',   '',         'new'],
+  ['fatora',               'bad-body',       'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['fatora',               'bad-body-shape', 'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['fatora',               '401',            'failed:auth',          401,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['fatora',               '403',            'failed:auth',          403,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['fatora',               '404',            'failed:not_found',     404,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['fatora',               '409',            'failed:rejected',      409,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['fatora',               '422',            'failed:rejected',      422,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+
+  ['bluetape',             '429-seconds',    'updated',              '-',  'PUT! PUT',  'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '429-date',       'updated',              '-',  'PUT! PUT',  'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '500',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '502',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '503',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'reset-before',   'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'reset-after',    'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'timeout',        'updated',              '-',  'PUT! PUT',  'timeout',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'bad-body',       'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['bluetape',             'bad-body-shape', 'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['bluetape',             '401',            'failed:auth',          401,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['bluetape',             '403',            'failed:auth',          403,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['bluetape',             '404',            'failed:not_found',     404,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['bluetape',             '409',            'failed:rejected',      409,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['bluetape',             '422',            'failed:rejected',      422,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+
+  ['invisible-collector',  '429-seconds',    'updated',              '-',  'PUT! PUT',  'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '429-date',       'updated',              '-',  'PUT! PUT',  'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '500',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '502',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '503',            'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  'reset-before',   'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  'reset-after',    'updated',              '-',  'PUT! PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  'timeout',        'updated',              '-',  'PUT! PUT',  'timeout',          'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  'bad-body',       'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['invisible-collector',  'bad-body-shape', 'failed:bad_response',  200,  'PUT!',      '-',                'new',  'updated',     'PUT',      'new'],
+  ['invisible-collector',  '401',            'failed:auth',          401,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['invisible-collector',  '403',            'failed:auth',          403,  'PUT!',      '-',                'old',  'failed:auth', '',         'old'],
+  ['invisible-collector',  '404',            'failed:not_found',     404,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['invisible-collector',  '409',            'failed:rejected',      409,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+  ['invisible-collector',  '422',            'failed:rejected',      422,  'PUT!',      '-',                'old',  'updated',     'PUT',      'new'],
+];
+
+// ─── Create: the provider does not have the customer, no id is known ───────────────────────────────────────
+// Yativo creates at once (POST with the intent's Idempotency-Key); Fatora looks up by email first (GET), then
+// POSTs; BlueTape and Invisible Collector PUT by our id, get a real 404, then POST (createMissing on). The fault
+// hits the POST. Reruns resume what the state recorded: a kept intent is replayed (Yativo, BlueTape) or resolved
+// by a lookup (Fatora by email, Invisible Collector by externalId: found → update, none → create).
+const CREATE: Cell[] = [
+  // provider              fault             outcome                    http  wire                   wait                stored  rerun          rerun wire  final
+  ['yativo',               '429-seconds',    'created',                 '-',  'POST! POST',          'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['yativo',               '429-date',       'created',                 '-',  'POST! POST',          'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['yativo',               '500',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               '502',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               '503',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'reset-before',   'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'reset-after',    'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'timeout',        'created',                 '-',  'POST! POST',          'timeout',          'new',  'unchanged',   '',         'new'],
+  ['yativo',               'bad-body',       'failed:bad_response',     200,  'POST!',               '-',                'new',  'created',     'POST',     'new'],
+  ['yativo',               'bad-body-shape', 'failed:bad_response',     200,  'POST!',               '-',                'new',  'created',     'POST',     'new'],
+  ['yativo',               '401',            'failed:auth',             401,  'POST!',               '-',                'none', 'failed:auth', '',         'none'],
+  ['yativo',               '403',            'failed:auth',             403,  'POST!',               '-',                'none', 'failed:auth', '',         'none'],
+  ['yativo',               '404',            'failed:not_found',        404,  'POST!',               '-',                'none', 'created',     'POST',     'new'],
+  ['yativo',               '409',            'failed:rejected',         409,  'POST!',               '-',                'none', 'created',     'POST',     'new'],
+  ['yativo',               '422',            'failed:rejected',         422,  'POST!',               '-',                'none', 'created',     'POST',     'new'],
+
+  ['fatora',               '429-seconds',    'created',                 '-',  'GET POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['fatora',               '429-date',       'created',                 '-',  'GET POST! POST',      'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['fatora',               '500',            'failed:unknown_outcome',  500,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               '502',            'failed:unknown_outcome',  502,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               '503',            'failed:unknown_outcome',  503,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               'reset-before',   'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               'reset-after',    'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['fatora',               'timeout',        'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               'bad-body',       'failed:bad_response',     200,  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['fatora',               'bad-body-shape', 'failed:bad_response',     200,  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['fatora',               '401',            'failed:auth',             401,  'GET POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['fatora',               '403',            'failed:auth',             403,  'GET POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['fatora',               '404',            'failed:not_found',        404,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               '409',            'failed:rejected',         409,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['fatora',               '422',            'failed:rejected',         422,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+
+  ['bluetape',             '429-seconds',    'created',                 '-',  'PUT POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '429-date',       'created',                 '-',  'PUT POST! POST',      'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '500',            'created',                 '-',  'PUT POST! POST',      'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '502',            'created',                 '-',  'PUT POST! POST',      'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             '503',            'created',                 '-',  'PUT POST! POST',      'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'reset-before',   'created',                 '-',  'PUT POST! POST',      'backoff',          'new',  'unchanged',   '',         'new'],
+  // The replayed POST meets the customer the first one made: 409, which turns into an update of that customer.
+  ['bluetape',             'reset-after',    'updated',                 '-',  'PUT POST! POST PUT',  'backoff',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'timeout',        'created',                 '-',  'PUT POST! POST',      'timeout',          'new',  'unchanged',   '',         'new'],
+  ['bluetape',             'bad-body',       'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'POST PUT', 'new'],
+  ['bluetape',             'bad-body-shape', 'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'POST PUT', 'new'],
+  ['bluetape',             '401',            'failed:auth',             401,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['bluetape',             '403',            'failed:auth',             403,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['bluetape',             '404',            'failed:not_found',        404,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+  // A 409 to the create turns into an update, which finds nothing (the 409 was injected): not_found, nothing made.
+  ['bluetape',             '409',            'failed:not_found',        404,  'PUT POST! PUT',       '-',                'none', 'created',     'POST',     'new'],
+  ['bluetape',             '422',            'failed:rejected',         422,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+
+  ['invisible-collector',  '429-seconds',    'created',                 '-',  'PUT POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '429-date',       'created',                 '-',  'PUT POST! POST',      'retry-after-date', 'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '500',            'failed:unknown_outcome',  500,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['invisible-collector',  '502',            'failed:unknown_outcome',  502,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['invisible-collector',  '503',            'failed:unknown_outcome',  503,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['invisible-collector',  'reset-before',   'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['invisible-collector',  'reset-after',    'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['invisible-collector',  'timeout',        'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  ['invisible-collector',  'bad-body',       'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['invisible-collector',  'bad-body-shape', 'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['invisible-collector',  '401',            'failed:auth',             401,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['invisible-collector',  '403',            'failed:auth',             403,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
+  ['invisible-collector',  '404',            'failed:not_found',        404,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+  // A 409 without the documented `gid`: the create was refused and no customer can be named, so `rejected`.
+  ['invisible-collector',  '409',            'failed:rejected',         409,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+  ['invisible-collector',  '422',            'failed:rejected',         422,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+];
+
+/** What the `retry` event of a retried fault says (the sandbox sends 5xx without Retry-After). */
+const RETRY_EVENT: Partial<Record<MatrixFault, { kind: ErrorKind; status: number | undefined }>> = {
+  '429-seconds': { kind: 'rate_limited', status: 429 },
+  '429-date': { kind: 'rate_limited', status: 429 },
+  '500': { kind: 'transient', status: 500 },
+  '502': { kind: 'transient', status: 502 },
+  '503': { kind: 'transient', status: 503 },
+  'reset-before': { kind: 'transient', status: undefined },
+  'reset-after': { kind: 'transient', status: undefined },
+  timeout: { kind: 'transient', status: undefined },
+};
+
+/**
+ * Date.now() (the sandbox's arrival times) and the event loop's clock (timers) are different millisecond clocks:
+ * a wait measured with one may look up to a couple of ms short with the other.
+ */
+const CLOCK_SLACK_MS = 2;
+/**
+ * A Retry-After date is turned into a delay with Date.now() while the response is handled, but node starts the
+ * timer from the loop's clock, read when the loop woke up: on a busy machine the wait can end that much before
+ * the date. Still far above a retry that ignores the header (a 10–19 ms backoff).
+ */
+const DATE_SLACK_MS = 50;
+/** The timeout is counted from when the client sent, a little before the sandbox saw the request arrive. */
+const TIMEOUT_SLACK_MS = 100;
+/** Upper bounds only catch a wait far too long (e.g. the 30 s backoff cap); a loaded machine may add seconds. */
+const GENEROUS_MS = 10_000;
+const BACKOFF_MIN_MS = RETRY.minDelayMs / 2;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+interface Row {
+  name: string;
+  mode: Mode;
+  provider: ProviderId;
+  fault: MatrixFault;
+  outcome: Expected;
+  http: number | undefined;
+  wire: string[];
+  faultAt: number;
+  wait: Wait;
+  stored: Stored;
+  rerun: Expected;
+  rerunWire: string[];
+  final: Stored;
+}
+
+function toRow(mode: Mode, cell: Cell): Row {
+  const [provider, fault, outcome, http, wire, wait, stored, rerun, rerunWire, final] = cell;
+  const tokens = wire.split(' ');
+  const faultAt = tokens.findIndex((token) => token.endsWith('!'));
+  if (faultAt === -1 || tokens.filter((token) => token.endsWith('!')).length !== 1) {
+    throw new Error(`${provider} ${fault}: the wire must mark exactly one faulted request with "!"`);
+  }
+  return {
+    name: `${mode}: ${provider} × ${fault} → ${outcome} [${wire}] then ${rerun}`,
+    mode,
+    provider,
+    fault,
+    outcome,
+    http: http === '-' ? undefined : http,
+    wire: tokens.map((token) => token.replace('!', '')),
+    faultAt,
+    wait,
+    stored,
+    rerun,
+    rerunWire: rerunWire === '' ? [] : rerunWire.split(' '),
+    final,
+  };
+}
+
+/** Exactly the customers `stored` says: none, or one with the seeded fields, or one with the pushed fields. */
+function expectStored(expect: ExpectStatic, provider: ProviderId, stored: StoredView[], expected: Stored): void {
+  if (expected === 'none') {
+    expect(stored).toEqual([]);
+    return;
+  }
+  expect(stored).toHaveLength(1);
+  expect(stored[0]?.fields).toEqual(expected === 'new' ? NEW_FIELDS[provider] : OLD_FIELDS[provider]);
+}
+
+function expectOutcome(
+  expect: ExpectStatic,
+  row: Row,
+  outcome: ProviderOutcome,
+  expected: Expected,
+  stored: StoredView[],
+): void {
+  if (expected.startsWith('failed:')) {
+    // Soft: a wrong kind or status is reported, and the rest of the cell (wire, waits, state) is still checked.
+    expect.soft({ status: outcome.status, kind: outcome.error?.kind, http: outcome.error?.status }).toEqual({
+      status: 'failed',
+      kind: expected.slice('failed:'.length),
+      http: row.http,
+    });
+    // DESIGN §4: every error carries the provider and the customer id.
+    expect(outcome.error?.provider).toBe(row.provider);
+    expect(outcome.error?.customerId).toBe(CUSTOMER.id);
+    expect(outcome.providerId).toBeUndefined();
+  } else {
+    expect.soft({ status: outcome.status, error: outcome.error }).toEqual({ status: expected, error: undefined });
+    // The id reported is the provider's id of the one customer it holds.
+    expect(outcome.providerId).toBe(stored[0]?.providerId);
+  }
+}
+
+/** Methods in order, each on the provider's route for it. */
+function expectWire(expect: ExpectStatic, provider: ProviderId, push: PushRecord, methods: string[]): void {
+  expect(push.wire.map((request) => request.method)).toEqual(methods);
+  for (const request of push.wire) expect(request.path).toMatch(ROUTES[provider][request.method] ?? /^$/);
+  expect(push.outcome.requests).toBe(methods.length);
+  // Yativo: one Idempotency-Key per push, the same on every attempt (DESIGN §5); nobody else gets one.
+  const keys = push.wire.map((request) => request.headers['idempotency-key']);
+  if (provider === 'yativo') {
+    for (const key of keys) expect(key).toMatch(UUID);
+    expect(new Set(keys).size).toBeLessThanOrEqual(1);
+  } else {
+    expect(keys.filter((key) => key !== undefined)).toEqual([]);
+  }
+}
+
+/** One retry, after at least the wait the fault demands; a 429 also pauses the whole provider for it. */
+function expectWait(expect: ExpectStatic, row: Row, push: PushRecord): void {
+  const { outcome, retryEvents, rateLimitEvents, wire } = push;
+  if (row.wait === '-') {
+    expect(outcome.retries).toBe(0);
+    expect(retryEvents).toEqual([]);
+    expect(rateLimitEvents).toEqual([]);
+    return;
+  }
+  expect(outcome.retries).toBe(1);
+  expect(retryEvents).toHaveLength(1);
+  const [event] = retryEvents;
+  const faulted = wire[row.faultAt];
+  const next = wire[row.faultAt + 1];
+  if (event === undefined || faulted === undefined || next === undefined) throw new Error('no retry to measure');
+  expect(event).toMatchObject({
+    provider: row.provider,
+    customerId: CUSTOMER.id,
+    method: faulted.method,
+    path: faulted.path,
+    attempt: 1,
+    ...RETRY_EVENT[row.fault],
+  });
+  const gap = next.at - faulted.at;
+  let least: number;
+  switch (row.wait) {
+    case 'retry-after':
+      expect(event.delayMs).toBe(RETRY_AFTER_SECONDS * 1000);
+      least = RETRY_AFTER_SECONDS * 1000 - CLOCK_SLACK_MS;
+      break;
+    case 'retry-after-date': {
+      // The sandbox sends now + Retry-After rounded up to the next whole second (HTTP dates have no ms).
+      const date = Math.ceil((faulted.at + RETRY_AFTER_SECONDS * 1000) / 1000) * 1000;
+      expect(event.delayMs).toBeGreaterThan(0);
+      expect(event.delayMs).toBeLessThanOrEqual((RETRY_AFTER_SECONDS + 1) * 1000);
+      expect(next.at).toBeGreaterThanOrEqual(date - DATE_SLACK_MS);
+      least = date - faulted.at - DATE_SLACK_MS;
+      break;
+    }
+    case 'backoff':
+      expect(event.delayMs).toBeGreaterThanOrEqual(BACKOFF_MIN_MS);
+      expect(event.delayMs).toBeLessThan(RETRY.minDelayMs);
+      least = event.delayMs - CLOCK_SLACK_MS;
+      break;
+    case 'timeout':
+      expect(event.delayMs).toBeGreaterThanOrEqual(BACKOFF_MIN_MS);
+      expect(event.delayMs).toBeLessThan(RETRY.minDelayMs);
+      least = TIMEOUT_MS + event.delayMs - TIMEOUT_SLACK_MS;
+      break;
+  }
+  expect(gap).toBeGreaterThanOrEqual(least);
+  expect(gap).toBeLessThanOrEqual(least + GENEROUS_MS);
+  // DESIGN §4: a 429 pauses the whole provider for the Retry-After, and says so.
+  const is429 = row.fault === '429-seconds' || row.fault === '429-date';
+  expect(rateLimitEvents).toEqual(is429 ? [{ provider: row.provider, waitMs: event.delayMs }] : []);
+}
+
+const TABLES: Array<[Mode, Row[]]> = [
+  ['update', UPDATE.map((cell) => toRow('update', cell))],
+  ['create', CREATE.map((cell) => toRow('create', cell))],
+];
+
+// Every case has its own sandbox and its own sync, so all of them may run at the same time.
+describe.concurrent.each(TABLES)('fault matrix: %s', (_mode, rows) => {
+  it.for(rows)('$name', async (row, { expect }) => {
+    const { provider, mode, fault } = row;
+    const run = await runCase({ provider, mode, fault, passBefore: row.faultAt });
+
+    // The case really exercised its fault: injected once, after the requests let through.
+    const kind = fault === 'bad-body-shape' ? 'bad-body' : fault;
+    expect(run.injected).toEqual(row.faultAt === 0 ? { [kind]: 1 } : { [kind]: 1, slow: row.faultAt });
+
+    const { first, rerun } = run;
+    expectOutcome(expect, row, first.outcome, row.outcome, first.stored);
+    expectWire(expect, provider, first, row.wire);
+    expectWait(expect, row, first);
+    expectStored(expect, provider, first.stored, row.stored);
+
+    // Faults off, same sync: what the state and the halt flag make of it, and no duplicate whatever happened.
+    expectOutcome(expect, row, rerun.outcome, row.rerun, rerun.stored);
+    expectWire(expect, provider, rerun, row.rerunWire);
+    expect(rerun.outcome.retries).toBe(0);
+    expectStored(expect, provider, rerun.stored, row.final);
+  });
+});
