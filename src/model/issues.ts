@@ -1,3 +1,4 @@
+import { closestPath } from './suggest.js';
 import type { core } from 'zod';
 import type { ValidationIssue } from './types.js';
 
@@ -58,45 +59,10 @@ export function toValidationIssues(
     }
     const known = knownKeys(dotPath(issue.path)) ?? [];
     for (const [index, key] of issue.keys.entries()) {
-      const suggestion = index < MAX_SUGGESTIONS ? closest(key, known) : undefined;
+      const suggestion = index < MAX_SUGGESTIONS ? closestPath(key, known) : undefined;
       const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
       out.push({ path: dotPath([...issue.path, key]), message: `is not a known field${hint}` });
     }
   }
   return out;
-}
-
-/** Compared without case, `-`, `_` or spaces: `first_name` and `FirstName` both suggest `firstName`. */
-function simplify(key: string): string {
-  return key.toLowerCase().replace(/[-_\s]/g, '');
-}
-
-/** The known key nearest to `key`, if a couple of edits away. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  if (key.length > 64) return undefined;
-  const target = simplify(key);
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(target, simplify(candidate));
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

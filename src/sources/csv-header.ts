@@ -1,6 +1,6 @@
 import { CUSTOMER_FIELD_PATHS, NUMERIC_FIELD_PATHS, validateCustomer } from '../model/customer.js';
 import { inputError, type Input } from './input.js';
-import { closestPath } from './suggest.js';
+import { closestPath } from '../model/suggest.js';
 
 /** One CSV column: where its cells go in the record. */
 export interface CsvColumn {
