@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Adapter } from '../adapter/adapter.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
 import { exitCodeFor, type SyncReport } from '../job/report.js';
+import { rawFingerprint } from '../job/raw-lines.js';
 import { runSync } from '../job/run-sync.js';
 import { isProviderId, type ProviderId } from '../providers.js';
 import { openSource, SourceError } from '../sources/index.js';
@@ -26,10 +27,17 @@ export interface SyncFlags {
   strict?: boolean | undefined;
   json?: boolean | undefined;
   logLevel?: LogLevel | undefined;
+  /** Fan the run out to `customer-sync worker` processes through the config's Redis queue. */
+  queue?: boolean | undefined;
 }
 
 /** `customer-sync sync`: exit 0 all delivered, unchanged or skipped; 1 something invalid or failed; 2 could not run. */
 export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> {
+  if (flags.queue) {
+    // Loaded only here: a plain sync never loads BullMQ.
+    const { queuedSyncCommand } = await import('../queue/sync-command.js');
+    return queuedSyncCommand(flags, io);
+  }
   const loaded = await loadOrExplain(flags.config, io);
   const only = parseOnly(flags.only, loaded.adapters);
   const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin }).catch(explainSource);
@@ -60,6 +68,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
       only,
       dryRun: flags.dryRun,
       full: flags.full,
+      rawFingerprint: rawFingerprint(loaded.adapters),
       signal: stop.signal,
       onProgress: showProgress
         ? (progress) => {

@@ -113,6 +113,11 @@ export class ReportBuilder {
     }
   }
 
+  /** A record skipped unread because its line is the one every provider already confirmed. */
+  unchangedEverywhere(): void {
+    for (const counts of Object.values(this.report.providers)) counts.unchanged += 1;
+  }
+
   finish(interrupted: boolean, now = new Date()): SyncReport {
     this.report.finishedAt = now.toISOString();
     this.report.interrupted = interrupted;

@@ -1,7 +1,10 @@
 import { validateCustomer } from '../model/customer.js';
 import type { ProviderId } from '../providers.js';
 import type { SyncEngine } from '../push/engine.js';
+import type { PushResult } from '../push/engine.js';
 import type { SourceRecord } from '../sources/index.js';
+import { isRawLineStore, type RawLineStore } from '../state/store.js';
+import { rawLineHash } from './raw-lines.js';
 import { ReportBuilder, type SyncReport } from './report.js';
 
 export interface Progress {
@@ -20,12 +23,20 @@ export interface RunSyncOptions {
   only?: readonly ProviderId[] | undefined;
   dryRun?: boolean | undefined;
   full?: boolean | undefined;
+  /**
+   * Skip input lines byte-identical to the last line every provider confirmed for that customer, without parsing
+   * them (`rawFingerprint` of the adapters). Off with `only`, `full` or `dryRun`, and when the store cannot.
+   */
+  rawFingerprint?: string | undefined;
   /** Aborting stops reading; records already started finish, and the report says the run was interrupted. */
   signal?: AbortSignal | undefined;
-  /** Records in flight at once. @default from the providers' concurrency */
+  /** Records in flight at once. @default 64 */
   maxInFlight?: number | undefined;
   onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
 }
+
+/** Records hashed and looked up together: one query per batch instead of one per line. */
+const RAW_BATCH = 512;
 
 /**
  * Streams records through validation and the engine with bounded concurrency: reading waits while `maxInFlight`
@@ -42,8 +53,22 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   // The same customer twice in one input: the second waits for the first, so they never race on the state.
   const byCustomer = new Map<string, Promise<void>>();
   const pushOptions = { only: options.only, full: options.full, dryRun: options.dryRun };
+  const raw = rawSkipping(options);
 
-  const deliver = async (record: SourceRecord): Promise<void> => {
+  const account = (result: PushResult): void => {
+    builder.result(result);
+    for (const [provider, outcome] of Object.entries(result.providers) as Array<[ProviderId, { status: string; requests: number }]>) {
+      const counters = progress.perProvider[provider];
+      if (outcome.requests > 0) progress.sent += 1;
+      if (counters && outcome.requests > 0) counters.sent += 1;
+      if (outcome.status === 'failed') {
+        progress.failed += 1;
+        if (counters) counters.failed += 1;
+      }
+    }
+  };
+
+  const deliver = async (record: SourceRecord, hash: string | undefined): Promise<void> => {
     const checked = validateCustomer(record.value);
     if (!checked.ok) {
       builder.invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
@@ -55,16 +80,8 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     const work = (async () => {
       if (previous) await previous;
       const result = await engine.push(customer, pushOptions);
-      builder.result(result);
-      for (const [provider, outcome] of Object.entries(result.providers) as Array<[ProviderId, { status: string; requests: number }]>) {
-        const counters = progress.perProvider[provider];
-        if (outcome.requests > 0) progress.sent += 1;
-        if (counters && outcome.requests > 0) counters.sent += 1;
-        if (outcome.status === 'failed') {
-          progress.failed += 1;
-          if (counters) counters.failed += 1;
-        }
-      }
+      account(result);
+      raw?.settle(customer.id, hash, result);
     })();
     byCustomer.set(customer.id, work);
     try {
@@ -74,25 +91,93 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     }
   };
 
-  for await (const record of options.records) {
-    if (signal?.aborted) break;
+  const take = async (record: SourceRecord, known: ReadonlySet<string>): Promise<void> => {
     builder.read();
     progress.read += 1;
     if (record.error !== undefined) {
       builder.invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
       progress.invalid += 1;
-      continue;
+      return;
     }
-    const task = deliver(record).finally(() => {
+    const hash = raw && record.raw !== undefined ? raw.hash(record.raw) : undefined;
+    if (hash !== undefined && known.has(hash)) {
+      builder.unchangedEverywhere();
+      progress.done += 1;
+      return;
+    }
+    const task = deliver(record, hash).finally(() => {
       inFlight.delete(task);
       progress.done += 1;
       options.onProgress?.(progress);
     });
     inFlight.add(task);
     if (inFlight.size >= limit) await Promise.race(inFlight);
+  };
+
+  let batch: SourceRecord[] = [];
+  const drain = async (): Promise<void> => {
+    const known = raw ? raw.known(batch) : EMPTY;
+    for (const record of batch) {
+      if (signal?.aborted) break;
+      await take(record, known);
+    }
+    batch = [];
+    raw?.flush();
+    options.onProgress?.(progress);
+  };
+  for await (const record of options.records) {
     if (signal?.aborted) break;
+    batch.push(record);
+    if (batch.length >= (raw ? RAW_BATCH : 1)) await drain();
   }
+  if (!signal?.aborted) await drain();
   await Promise.all(inFlight);
+  raw?.flush();
   options.onProgress?.(progress);
   return builder.finish(signal?.aborted === true);
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** The raw-line bookkeeping of one run, when it applies. */
+function rawSkipping(options: RunSyncOptions) {
+  const fingerprint = options.rawFingerprint;
+  const store = options.engine.store;
+  if (fingerprint === undefined || options.only || options.full || options.dryRun || !isRawLineStore(store)) return undefined;
+  return new RawLines(fingerprint, store);
+}
+
+class RawLines {
+  readonly #pending: Array<readonly [string, string | null]> = [];
+  /** Customers met twice in one input: which line is "the" line is unclear, so none is remembered. */
+  readonly #seen = new Set<string>();
+
+  constructor(
+    readonly fingerprint: string,
+    readonly store: RawLineStore,
+  ) {}
+
+  hash(raw: string): string {
+    return rawLineHash(this.fingerprint, raw);
+  }
+
+  known(batch: readonly SourceRecord[]): ReadonlySet<string> {
+    const hashes = batch.flatMap((record) => (record.raw !== undefined && record.error === undefined ? [this.hash(record.raw)] : []));
+    return hashes.length === 0 ? EMPTY : this.store.knownRawLines(hashes);
+  }
+
+  /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */
+  settle(customerId: string, hash: string | undefined, result: PushResult): void {
+    if (hash === undefined) return;
+    const confirmed = Object.values(result.providers).every((o) => o?.status === 'created' || o?.status === 'updated' || o?.status === 'unchanged');
+    const twice = this.#seen.has(customerId);
+    this.#seen.add(customerId);
+    this.#pending.push([customerId, confirmed && !twice ? hash : null]);
+    if (this.#pending.length >= RAW_BATCH) this.flush();
+  }
+
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    this.store.recordRawLines(this.#pending.splice(0));
+  }
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** The schema this build reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** How long a write waits for another process holding the database lock before it fails. */
 export const BUSY_TIMEOUT_MS = 15_000;
@@ -27,6 +27,13 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX links_attention ON links (provider, customer_id)
      WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`,
+  // v2: per customer, the hash of the last input line every provider confirmed: an identical line next night is
+  // skipped without being parsed (see RawLineStore). Looked up by hash, in batches.
+  `CREATE TABLE raw_lines (
+     customer_id TEXT PRIMARY KEY,
+     raw_hash    TEXT NOT NULL
+   );
+   CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`,
 ];
 
 /** The state file cannot be used: not a database, another program's database, or a newer schema. */

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ProviderId } from '../providers.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
 import { openStateDatabase } from './sqlite-schema.js';
-import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
+import type { CreateIntent, FailureRecord, LinkState, RawLineStore, StateStore } from './store.js';
 
 export { SCHEMA_VERSION, StateFileError } from './sqlite-schema.js';
 
@@ -67,12 +67,13 @@ const NEEDS_ATTENTION = 'intent IS NOT NULL OR last_failure IS NOT NULL';
  * Writes that only move an intent forward may be lost on power loss without harm: the intent they cleared or
  * marked is still there, and a pending intent that is not safe to replay is treated as `unknown_outcome` anyway.
  */
-export class SqliteStateStore implements StateStore {
+export class SqliteStateStore implements StateStore, RawLineStore {
   readonly #db: Database.Database;
   readonly #sql;
   readonly #getMany: (keys: readonly LinkKey[]) => Map<string, LinkState>;
   readonly #resolve: (customerId: string, provider: ProviderId, action: Resolution) => boolean;
   readonly #integrityCheck: () => string[];
+  readonly #recordRaw: (entries: ReadonlyArray<readonly [string, string | null]>) => void;
 
   private constructor(
     db: Database.Database,
@@ -108,6 +109,11 @@ export class SqliteStateStore implements StateStore {
         `UPDATE links SET intent = NULL, last_failure = NULL, updated_at = ? WHERE customer_id = ? AND provider = ?`,
       ),
       attention: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM links WHERE ${NEEDS_ATTENTION} ORDER BY provider, customer_id`),
+      knownRaw: db.prepare<[string], string>(`SELECT raw_hash FROM raw_lines WHERE raw_hash IN (SELECT value FROM json_each(?))`).pluck(),
+      rememberRaw: db.prepare<[string, string]>(
+        `INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET raw_hash = excluded.raw_hash`,
+      ),
+      forgetRaw: db.prepare<[string]>(`DELETE FROM raw_lines WHERE customer_id = ?`),
       fullSync: db.prepare('PRAGMA synchronous = FULL'),
       normalSync: db.prepare('PRAGMA synchronous = NORMAL'),
     };
@@ -119,7 +125,15 @@ export class SqliteStateStore implements StateStore {
       }
       return found;
     });
+    this.#recordRaw = db.transaction((entries: ReadonlyArray<readonly [string, string | null]>) => {
+      for (const [customerId, hash] of entries) {
+        if (hash === null) this.#sql.forgetRaw.run(customerId);
+        else this.#sql.rememberRaw.run(customerId, hash);
+      }
+    });
     this.#resolve = db.transaction((customerId: string, provider: ProviderId, action: Resolution) => {
+      // Settled by hand: the customer's next line must be looked at, even if it is byte-identical.
+      this.#sql.forgetRaw.run(customerId);
       const row = this.#sql.get.get(customerId, provider);
       const now = new Date().toISOString();
       if ('attachProviderId' in action) this.#sql.attach.run(customerId, provider, action.attachProviderId, now);
@@ -192,6 +206,16 @@ export class SqliteStateStore implements StateStore {
   resolve(customerId: string, provider: ProviderId, action: Resolution): boolean {
     this.#ensureOpen();
     return this.#durably(() => this.#resolve(customerId, provider, action));
+  }
+
+  knownRawLines(hashes: readonly string[]): Set<string> {
+    this.#ensureOpen();
+    return new Set(this.#sql.knownRaw.all(JSON.stringify(hashes)));
+  }
+
+  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, hash: string | null]>): void {
+    this.#ensureOpen();
+    if (entries.length > 0) this.#recordRaw(entries);
   }
 
   /** SQLite's own integrity check plus this store's invariants; empty when all is well. */

@@ -60,3 +60,18 @@ export interface StateStore {
   withLock?<T>(customerId: string, provider: ProviderId, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * A store that remembers, per customer, a hash of the last raw input line every provider confirmed, so a nightly
+ * run can skip byte-identical lines without parsing them (the hash covers the config too, see run-sync).
+ */
+export interface RawLineStore {
+  /** Of `hashes`, those that are some customer's last confirmed line. */
+  knownRawLines(hashes: readonly string[]): Set<string>;
+  /** Remember (hash set) or forget (hash null) each customer's last confirmed line; one transaction. */
+  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, hash: string | null]>): void;
+}
+
+export function isRawLineStore(store: StateStore): store is StateStore & RawLineStore {
+  return typeof (store as Partial<RawLineStore>).knownRawLines === 'function';
+}

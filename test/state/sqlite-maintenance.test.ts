@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers.js';
-import { linkKey, SqliteStateStore } from '../../src/state/sqlite-store.js';
+import { linkKey, SCHEMA_VERSION, SqliteStateStore } from '../../src/state/sqlite-store.js';
 import { failureFixture, intentFixture } from './contract.js';
 import { freshStorePerTest, tempRoot } from './sqlite-helpers.js';
 
@@ -152,7 +152,27 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
 
     it('reports a schema version it does not expect', () => {
       t.raw((db) => db.pragma('user_version = 7'));
-      expect(t.store.integrityCheck()).toEqual(['schema version is 7, expected 1']);
+      expect(t.store.integrityCheck()).toEqual([`schema version is 7, expected ${SCHEMA_VERSION}`]);
     });
+  });
+});
+
+describe('raw lines', () => {
+  it('finds the hashes that are some customer’s last confirmed line, and forgets on resolve', async () => {
+    const store = SqliteStateStore.open(':memory:');
+    store.recordRawLines([
+      ['c-1', 'h1'],
+      ['c-2', 'h2'],
+    ]);
+    expect(store.knownRawLines(['h1', 'h2', 'h3'])).toEqual(new Set(['h1', 'h2']));
+    // c-1's line changed: the old hash no longer counts, so a line reverting to it is looked at again.
+    store.recordRawLines([
+      ['c-1', 'h1b'],
+      ['c-2', null],
+    ]);
+    expect(store.knownRawLines(['h1', 'h1b', 'h2'])).toEqual(new Set(['h1b']));
+    store.resolve('c-1', 'fatora', { allowCreate: true });
+    expect(store.knownRawLines(['h1b'])).toEqual(new Set());
+    await store.close();
   });
 });
