@@ -4,7 +4,12 @@
  * reach `PUT /`. No encoding makes these ids safe: they are refused instead.
  */
 export function unusableAsSegment(id: string): boolean {
-  return id === '' || id === '.' || id === '..';
+  // An id with half a surrogate pair (from a provider's response, say) has no URL encoding at all.
+  return id === '' || id === '.' || id === '..' || !isWellFormed(id);
+}
+
+function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
 /** Thrown when an id cannot be one path segment; delivery reports it as `invalid` and sends nothing. */

@@ -118,11 +118,17 @@ function toCustomer(record: CustomerRecord, ctx: z.RefinementCtx): Customer {
     }
     e164 = result.e164;
   }
+  const displayName = name ?? joinPresent([firstName, lastName], ' ');
+  if (displayName !== undefined && displayName.length > MAX.text) {
+    // The derived name must obey the limit a given one does, or a valid record would normalize to an invalid one.
+    ctx.addIssue({ code: 'custom', path: ['name'], message: `firstName and lastName together exceed ${MAX.text} characters; give name` });
+    return z.NEVER;
+  }
   return {
     id,
     email,
     ...compact({
-      name: name ?? joinPresent([firstName, lastName], ' '),
+      name: displayName,
       firstName,
       lastName,
       phone: e164,

@@ -16,6 +16,9 @@ export const EMPTY_REQUIRED = 'must not be empty';
  * A trimmed, non-empty string of at most `max` characters. Its issues abort implicitly: the field's later (costlier)
  * checks are skipped, the record's phone check is not.
  */
+/** Half of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function text(max: number = MAX.text, emptyMessage = EMPTY) {
   return z
     .string()
@@ -28,6 +31,9 @@ export function text(max: number = MAX.text, emptyMessage = EMPTY) {
       } else if (input.length > max) {
         const message = `must be at most ${max} characters`;
         payload.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input, message });
+      } else if (LONE_SURROGATE.test(input)) {
+        // Half a surrogate pair cannot be sent: it has no UTF-8 form, and URL encoding throws on it.
+        payload.issues.push({ code: 'custom', input, message: 'must be well-formed Unicode text' });
       }
     });
 }

@@ -11,6 +11,9 @@ import type { PipelineResponse } from './types.js';
  * What one response (401/403 aside, which the pipeline handles) means: resolved for a 2xx or a 4xx the
  * caller maps; AttemptFailure for what the retry decision may repeat; AbortError (final) for the rest.
  */
+/** `application/json`, `application/problem+json`, `text/json`…, with any parameters. */
+const JSON_TYPE = /^\s*[\w.-]+\/([\w.-]+\+)?json\s*(;|$)/i;
+
 export function classifyResponse(
   response: HttpResponse,
   retrySafe: boolean,
@@ -20,6 +23,12 @@ export function classifyResponse(
   const { status, body, headers } = response;
   if (status >= 200 && status <= 299) {
     if (response.jsonError) throw abortWith('bad_response', `answered HTTP ${status} with a body that is not JSON`, context, status);
+    // JSON only (DESIGN §4): a body labelled as something else (an HTML page from a proxy) is not the provider's
+    // answer, even if it happens to parse. A missing label is tolerated: the body itself was checked.
+    const type = headers['content-type'];
+    if (body !== undefined && type !== undefined && !JSON_TYPE.test(type)) {
+      throw abortWith('bad_response', `answered HTTP ${status} with a ${type.split(';')[0]} body, not JSON`, context, status);
+    }
     return { status, body, headers };
   }
   if (status === 429 || status === 408 || (status >= 500 && status <= 599)) {

@@ -392,3 +392,21 @@ describe('phone numbers the providers document', () => {
     expect(result).toEqual({ ok: true, customer: { id: 'c', email: 'a@b.co', phone: '+11234567890' } });
   });
 });
+
+describe('text that cannot be sent', () => {
+  it('refuses half a surrogate pair', () => {
+    expect(validateCustomer({ id: 'c\ud800', email: 'a@b.co' })).toEqual({
+      ok: false,
+      customerId: 'c\ud800',
+      issues: [{ path: 'id', message: 'must be well-formed Unicode text' }],
+    });
+  });
+
+  it('refuses a derived name longer than a given one may be', () => {
+    expect(validateCustomer({ id: 'c', email: 'a@b.co', firstName: 'F'.repeat(600), lastName: 'L'.repeat(600) })).toEqual({
+      ok: false,
+      customerId: 'c',
+      issues: [{ path: 'name', message: 'firstName and lastName together exceed 1000 characters; give name' }],
+    });
+  });
+});
