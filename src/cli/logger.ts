@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Writable } from 'node:stream';
 import type { SyncEvents } from '../events.js';
-import { maskPersonalData } from './mask.js';
+import { maskPersonalData } from '../errors/mask.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

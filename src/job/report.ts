@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../errors/mask.js';
 import type { RequestSpec } from '../adapter/definition.js';
 import type { ErrorKind } from '../errors/kinds.js';
 import type { ValidationIssue } from '../model/types.js';
@@ -106,7 +107,7 @@ export class ReportBuilder {
       for (const message of outcome.warnings) this.#push('warnings', { customerId, provider, message });
       if (outcome.status === 'failed' && outcome.error) {
         const { kind, status, message } = outcome.error;
-        this.#push('failures', { customerId, provider, kind, status, message });
+        this.#push('failures', { customerId, provider, kind, status, message: maskPersonalData(message) });
       }
       if (outcome.status === 'skipped') this.#countSkip(provider, outcome.reason ?? 'skipped');
       for (const request of outcome.planned ?? []) this.report.planned?.push({ customerId, provider, request });

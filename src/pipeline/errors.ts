@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../errors/mask.js';
 import type { HttpMethod } from '../adapter/definition.js';
 import type { CustomerSyncError, SafeCause } from '../errors/customer-sync-error.js';
 import type { ErrorKind } from '../errors/kinds.js';
@@ -35,7 +36,8 @@ const MAX_PROVIDER_MESSAGE = 500;
  */
 export function buildError(kind: ErrorKind, summary: string, context: ErrorContext, facts: ErrorFacts = {}): CustomerSyncError {
   const secrets = [...context.secrets];
-  const clean = (text: string): string => redact(text, secrets);
+  // Secrets out first, then personal data a provider echoed (an email, a phone): errors reach logs and reports.
+  const clean = (text: string): string => maskPersonalData(redact(text, secrets));
 
   let providerMessage = facts.providerMessage;
   if (providerMessage === undefined && facts.status !== undefined && context.errorMessage) {

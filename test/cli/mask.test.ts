@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, logEngineEvents } from '../../src/cli/logger.js';
-import { maskPersonalData } from '../../src/cli/mask.js';
+import { maskPersonalData } from '../../src/errors/mask.js';
 import { providerError } from '../../src/errors/provider-errors.js';
 import { SyncEvents } from '../../src/events.js';
 import { progressLine } from '../../src/cli/render.js';
@@ -54,5 +54,12 @@ describe('progress line', () => {
       2000,
     );
     expect(line).toBe('read 120  invalid 2  sent 90  failed 3  50/s  | yativo 50  fatora 40/3✗');
+  });
+});
+
+describe('what is not personal data', () => {
+  it('leaves sizes, counts and ids of a few digits alone', () => {
+    expect(maskPersonalData('response larger than 1048576 bytes')).toBe('response larger than 1048576 bytes');
+    expect(maskPersonalData('client 1024 and national 912345678')).toBe('client 1024 and national 9***78');
   });
 });

@@ -14,6 +14,9 @@ export function maskPersonalData(text: string): string {
     .replace(PHONE, (match) => {
       if (DATE.test(match)) return match;
       const digits = match.replace(/\D/g, '');
-      return digits.length < 7 ? match : `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 1)}***${digits.slice(-2)}`;
+      // International (+…), as every phone we send is, or long enough to be a national number; a size or a
+      // count (1048576 bytes) is neither.
+      const phone = match.startsWith('+') ? digits.length >= 7 : digits.length >= 9;
+      return phone ? `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 1)}***${digits.slice(-2)}` : match;
     });
 }
