@@ -1,0 +1,563 @@
+/**
+ * What the benchmark scenarios share: figures with targets, the sandbox host process, engines built from a config
+ * the way the CLI builds them, customer records, percentiles, machine info and CPU profiles.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { join, relative } from 'node:path';
+import type { Profiler } from 'node:inspector';
+import { parseConfig } from '../src/config/config.js';
+import { validateCustomer } from '../src/model/customer.js';
+import type { ProviderId } from '../src/providers.js';
+import { SyncEngine } from '../src/push/engine.js';
+import type { Adapter } from '../src/adapter/adapter.js';
+import type { RequestSpec } from '../src/adapter/definition.js';
+import type { Customer } from '../src/model/types.js';
+import type { SourceRecord } from '../src/sources/index.js';
+import type { StateStore } from '../src/state/store.js';
+import { customerLine } from './customers.js';
+import { rowsFor } from './state-rows.js';
+import type { HostApi, HostCall, HostInfo, HostOptions, HostReply } from './sandbox-host.js';
+
+export const BENCH_DIR = import.meta.dirname;
+export const ROOT_DIR = join(BENCH_DIR, '..');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures and scenarios
+
+export interface Target {
+  op: '>=' | '<=';
+  value: number;
+}
+
+export interface Figure {
+  /** What is measured, e.g. `yativo achieved ÷ limit`. */
+  label: string;
+  value: number;
+  unit: string;
+  target: Target;
+  pass: boolean;
+  /** How the figure was obtained, or what else the reader needs to read it (shown under the table). */
+  note?: string;
+}
+
+export interface ScenarioResult {
+  figures: Figure[];
+  /** Raw numbers behind the figures, written to results.json. */
+  details: Record<string, unknown>;
+}
+
+export interface BenchContext {
+  quick: boolean;
+  /** Record a CPU profile of the measured phase(s), written under bench/profiles/. */
+  profile: boolean;
+  /** Scenario 5: pre-fill the state for every record of the file, not only a prefix. */
+  prefillAll: boolean;
+  /** A scratch directory for this run. */
+  tmpDir: string;
+  log(message: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  run(ctx: BenchContext): Promise<ScenarioResult>;
+}
+
+export function figure(label: string, value: number, unit: string, target: Target, note?: string): Figure {
+  const pass = target.op === '>=' ? value >= target.value : value <= target.value;
+  return { label, value, unit, target, pass, ...(note === undefined ? {} : { note }) };
+}
+
+export const atLeast = (value: number): Target => ({ op: '>=', value });
+export const atMost = (value: number): Target => ({ op: '<=', value });
+
+function formatNumber(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (unit === 'ratio') return value.toFixed(3);
+  if (Math.abs(value) >= 1000) return `${Math.round(value).toLocaleString('en-US')} ${unit}`.trim();
+  if (Math.abs(value) >= 100) return `${value.toFixed(0)} ${unit}`.trim();
+  return `${value.toFixed(2)} ${unit}`.trim();
+}
+
+/** The table `npm run bench` prints (and BENCHMARKS.md shows): one row per figure, target and verdict beside it. */
+export function renderTable(results: ReadonlyArray<{ scenario: Scenario; result: ScenarioResult | undefined; error?: string }>): string {
+  const rows: string[][] = [['#', 'scenario', 'figure', 'measured', 'target', '']];
+  results.forEach(({ scenario, result, error }, index) => {
+    const n = String(index + 1);
+    if (result === undefined) {
+      rows.push([n, scenario.name, 'ERROR', error ?? 'failed', '', 'MISS']);
+      return;
+    }
+    for (const f of result.figures) {
+      const target = `${f.target.op} ${formatNumber(f.target.value, f.unit)}`;
+      rows.push([n, scenario.name, f.label, formatNumber(f.value, f.unit), target, f.pass ? 'PASS' : 'MISS']);
+    }
+  });
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  const line = (row: string[]): string => `| ${row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  const [header, ...body] = rows;
+  return [line(header ?? []), rule, ...body.map(line)].join('\n');
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverage: loadavg().map((n) => round(n, 2)),
+  };
+}
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Watches this process's event-loop delay (ms), sampled every 5 ms: the values are the intervals between samples,
+ * so about 5 means no delay. A stalled loop (GC, other processes on the same cores) delays timers and sockets
+ * alike; results.json carries it so a noisy run can be told from a slow pipeline.
+ */
+export function watchLoop(): { stop(): LoopDelay } {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      return { p50: round(histogram.percentile(50) / 1e6, 1), p99: round(histogram.percentile(99) / 1e6, 1), max: round(histogram.max / 1e6, 1) };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small numeric helpers
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** Requests per second between the first and the last of `times` (ms): `(n - 1) / span`. */
+export function steadyRate(times: readonly number[]): number {
+  if (times.length < 2) return 0;
+  const first = times[0] ?? 0;
+  const last = times[times.length - 1] ?? 0;
+  return last > first ? ((times.length - 1) * 1000) / (last - first) : Number.POSITIVE_INFINITY;
+}
+
+/** The most events in any sliding 1 s window `(t - 1000, t]`, as the sandbox counts them. */
+export function maxPerSecond(times: readonly number[]): number {
+  let max = 0;
+  let head = 0;
+  times.forEach((t, i) => {
+    while ((times[head] ?? t) <= t - 1000) head += 1;
+    max = Math.max(max, i - head + 1);
+  });
+  return max;
+}
+
+export const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The sandbox, in a process of its own
+
+type HostMethods = { [K in keyof HostApi]: (...args: Parameters<HostApi[K]>) => Promise<Awaited<ReturnType<HostApi[K]>>> };
+
+export interface SandboxHost extends HostMethods {
+  /** Where the sandbox listens now (a `restart()` changes the port). */
+  current: HostInfo;
+  pid: number;
+  /** Ends the child process (by its pid) without asking. */
+  kill(): void;
+}
+
+/** Forks bench/sandbox-host.ts (with this process's loader flags, so TypeScript runs) and waits until it listens. */
+export async function startHost(options: HostOptions = {}): Promise<SandboxHost> {
+  const child: ChildProcess = fork(join(BENCH_DIR, 'sandbox-host.ts'), [JSON.stringify(options)], {
+    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof') && !arg.startsWith('--prof')),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  const ready = new Promise<HostInfo>((resolve, reject) => {
+    pending.set(0, { resolve: (value) => resolve(value as HostInfo), reject });
+  });
+  child.on('message', (reply: HostReply) => {
+    const waiter = pending.get(reply.id);
+    if (waiter === undefined) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(new Error(`sandbox host: ${reply.error}`));
+  });
+  child.on('exit', (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`sandbox host exited (${code})`));
+    pending.clear();
+  });
+  const call = <K extends keyof HostApi>(op: K, ...args: Parameters<HostApi[K]>): Promise<Awaited<ReturnType<HostApi[K]>>> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: (value) => resolve(value as Awaited<ReturnType<HostApi[K]>>), reject });
+      child.send({ id, op, args } as HostCall);
+    });
+  const info = await ready;
+  const host: SandboxHost = {
+    current: info,
+    pid: child.pid ?? -1,
+    kill: () => {
+      if (child.exitCode === null) child.kill();
+    },
+    info: () => call('info'),
+    setRateLimit: (provider, limit) => call('setRateLimit', provider, limit),
+    setLatency: (provider, latencyMs) => call('setLatency', provider, latencyMs),
+    setLog: (enabled) => call('setLog', enabled),
+    stats: (provider) => call('stats', provider),
+    arrivals: (provider) => call('arrivals', provider),
+    refusals: (provider) => call('refusals', provider),
+    customerCount: (provider) => call('customerCount', provider),
+    loopDelay: () => call('loopDelay'),
+    restart: async () => {
+      host.current = await call('restart');
+      return host.current;
+    },
+    reset: () => call('reset'),
+    close: async () => {
+      const exited = new Promise<void>((resolve) => {
+        if (child.exitCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      });
+      await call('close').catch(() => undefined);
+      await exited;
+    },
+  };
+  return host;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Engines as the CLI builds them: a config file's JSON through parseConfig, then a SyncEngine
+
+export interface ProviderSettings {
+  perSecond: number;
+  concurrency: number;
+  createMissing?: boolean;
+}
+
+/** The config file a user would write for the sandbox: these providers, these limits, the retry policy. */
+export function sandboxConfig(
+  info: HostInfo,
+  providers: Partial<Record<ProviderId, ProviderSettings>>,
+  retry: Record<string, number> = {},
+): Record<string, unknown> {
+  const section: Record<string, unknown> = {};
+  for (const [id, settings] of Object.entries(providers) as Array<[ProviderId, ProviderSettings]>) {
+    const createMissing = id === 'yativo' || settings.createMissing === undefined ? {} : { createMissing: settings.createMissing };
+    section[id] = {
+      ...info.providers[id],
+      rateLimit: { perSecond: settings.perSecond, concurrency: settings.concurrency },
+      ...createMissing,
+    };
+  }
+  return { providers: section, retry };
+}
+
+export function engineFor(config: Record<string, unknown>, store: StateStore): SyncEngine {
+  const { config: parsed, adapters } = parseConfig(config, {});
+  return new SyncEngine(adapters, store, parsed.retry);
+}
+
+/** The adapters a config makes, by provider. */
+export function adaptersFor(config: Record<string, unknown>): Map<ProviderId, Adapter> {
+  return new Map(parseConfig(config, {}).adapters.map((adapter) => [adapter.id, adapter]));
+}
+
+/** Customers `0 .. count - 1`, validated as the sync job validates them. */
+export function validCustomers(count: number, version: 0 | 1 = 0): Customer[] {
+  return Array.from({ length: count }, (_, i) => {
+    const checked = validateCustomer(JSON.parse(customerLine(i, version)));
+    if (!checked.ok) throw new Error(`bench customer ${i} is invalid: ${JSON.stringify(checked.issues)}`);
+    return checked.customer;
+  });
+}
+
+/** "No limit" as far as the config allows: the schema caps `perSecond` at 10,000. */
+export const UNLIMITED = 10_000;
+
+/** Customers `from .. from + count - 1` as the sync job's source yields them (parsed, not validated). */
+export async function* records(count: number, version: 0 | 1 = 0, from = 0): AsyncGenerator<SourceRecord> {
+  for (let i = from; i < from + count; i++) {
+    const raw = customerLine(i, version);
+    yield { line: i + 1, value: JSON.parse(raw) as unknown, raw };
+  }
+}
+
+/**
+ * Runs `task` from `concurrency` loops until `durationMs` has passed (each loop finishes the task it started).
+ * Returns how many completed and over how long: a closed-loop throughput.
+ */
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  task: (n: number) => Promise<unknown>,
+): Promise<{ completed: number; seconds: number; perSecond: number }> {
+  let next = 0;
+  let completed = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await task(next++);
+        completed += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { completed, seconds, perSecond: completed / seconds };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A raw keep-alive node:http client: the baseline, and a fast way to create customers at the sandbox
+
+export interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+export class RawClient {
+  readonly #agent: http.Agent;
+
+  constructor(maxSockets: number) {
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** One request; the body (a JSON string) as given; the answer read whole and parsed. */
+  request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      const all: Record<string, string> = { accept: 'application/json', ...headers };
+      if (body !== undefined) {
+        all['content-type'] = 'application/json';
+        all['content-length'] = String(Buffer.byteLength(body));
+      }
+      const req = http.request(url, { method, headers: all, agent: this.#agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** `spec` as the adapter built it, against its base URL, with the adapter's static auth headers. */
+  send(adapter: Adapter, spec: RequestSpec, extraHeaders: Record<string, string> = {}): Promise<RawResponse> {
+    const query = spec.query === undefined ? '' : `?${new URLSearchParams(spec.query).toString()}`;
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    return this.request(`${adapter.options.baseUrl}${spec.path}${query}`, spec.method, { ...authHeaders(adapter), ...spec.headers, ...extraHeaders }, body);
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** The headers every request of `adapter` carries (static credentials only: tokens by exchange are not needed here). */
+export function authHeaders(adapter: Adapter): Record<string, string> {
+  const auth = adapter.definition.auth(adapter.options);
+  return auth.headers(auth.token);
+}
+
+/**
+ * Creates `customer` at the adapter's provider the way a create would (the definition's create body and request),
+ * without the pipeline; resolves with the provider id the answer carries.
+ */
+export async function rawCreate(client: RawClient, adapter: Adapter, customer: Customer): Promise<string> {
+  const def = adapter.definition;
+  const create = def.create;
+  if (create === undefined) throw new Error(`${def.id} has no create`);
+  const built = create.body(customer);
+  if (!built.ok) throw new Error(`${def.id} cannot create ${customer.id}: ${built.message}`);
+  const key = def.idempotencyHeader === undefined ? {} : { [def.idempotencyHeader]: `bench-${def.id}-${customer.id}` };
+  const res = await client.send(adapter, create.request(built.body), key);
+  if (res.status < 200 || res.status >= 300) throw new Error(`${def.id} create ${customer.id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  const id = def.parseSuccess('create', res.body).providerId;
+  if (id === undefined) throw new Error(`${def.id} create ${customer.id}: no id in the answer`);
+  return id;
+}
+
+/**
+ * Creates `customers` at every adapter's provider with raw requests (fast: no limiter) and records in `store` what a
+ * sync that created them would have recorded: the provider ids and payload hashes. Later syncs then update them.
+ */
+export async function seedEverywhere(
+  raw: RawClient,
+  adapters: ReadonlyMap<ProviderId, Adapter>,
+  customers: readonly Customer[],
+  store: StateStore,
+  concurrency = 32,
+): Promise<void> {
+  const definitions = [...adapters.values()].map((adapter) => adapter.definition);
+  await eachLimit(customers, concurrency, async (customer) => {
+    const learned = new Map(
+      await Promise.all([...adapters].map(async ([id, adapter]) => [id, await rawCreate(raw, adapter, customer)] as const)),
+    );
+    for (const [customerId, provider, providerId, payloadHash] of rowsFor(customer, (p) => learned.get(p) ?? '', definitions)) {
+      await store.recordSuccess(customerId, provider, { providerId, payloadHash });
+    }
+  });
+}
+
+/** Runs `task` over `items` with at most `concurrency` at once. */
+export async function eachLimit<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await task(items[index] as T, index);
+      }
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU profiles (node:inspector, in-process) and their summary
+
+export const PROFILE_DIR = join(BENCH_DIR, 'profiles');
+
+/** Runs `fn`, profiling it when `ctx.profile`; the profile goes to bench/profiles/<name>.cpuprofile. */
+export async function profiled<T>(
+  ctx: Pick<BenchContext, 'profile' | 'log'>,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<{ value: T; summary?: ProfileSummary }> {
+  if (!ctx.profile) return { value: await fn() };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  let profile: Profiler.Profile | undefined;
+  let value: T;
+  try {
+    value = await fn();
+  } finally {
+    profile = (await session.post('Profiler.stop')).profile;
+    session.disconnect();
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+  }
+  const summary = summarizeProfile(profile);
+  ctx.log(`profile ${name}: bench/profiles/${name}.cpuprofile\n${formatProfile(summary)}`);
+  return { value, summary };
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  /** Self time by area: a package, a project file, node internals, GC, idle. */
+  byArea: Array<{ name: string; ms: number; share: number }>;
+  /** Self time by function. */
+  bySelf: Array<{ name: string; ms: number; share: number }>;
+  /** Time with the function on the stack (project code only). */
+  byTotal: Array<{ name: string; ms: number; share: number }>;
+}
+
+function areaOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules !== -1) {
+    const rest = url.slice(modules + '/node_modules/'.length).split('/');
+    return (rest[0] ?? '').startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
+  }
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
+  const path = url.startsWith('file://') ? new URL(url).pathname : url;
+  return relative(ROOT_DIR, path);
+}
+
+/** Self and inclusive time per function and per area, from a `.cpuprofile`. */
+export function summarizeProfile(profile: Profiler.Profile | undefined, top = 12): ProfileSummary {
+  if (profile === undefined) return { totalMs: 0, byArea: [], bySelf: [], byTotal: [] };
+  const parent = new Map<number, number>();
+  const byId = new Map<number, Profiler.ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const self = new Map<string, number>();
+  const area = new Map<string, number>();
+  const total = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let totalUs = 0;
+  const keyOf = (node: Profiler.ProfileNode): string => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url === '' ? '' : ` ${areaOf(url, functionName)}:${lineNumber + 1}`;
+    return `${functionName || '(anonymous)'}${where}`;
+  };
+  samples.forEach((id, index) => {
+    const us = Math.max(0, deltas[index + 1] ?? deltas[index] ?? 0);
+    totalUs += us;
+    const node = byId.get(id);
+    if (node === undefined) return;
+    const key = keyOf(node);
+    self.set(key, (self.get(key) ?? 0) + us);
+    const a = areaOf(node.callFrame.url, node.callFrame.functionName);
+    area.set(a, (area.get(a) ?? 0) + us);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at);
+      if (frame === undefined) break;
+      const { url } = frame.callFrame;
+      if (url === '' || url.includes('/node_modules/') || url.startsWith('node:')) continue;
+      const k = keyOf(frame);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + us);
+    }
+  });
+  const list = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: round(us / Math.max(1, totalUs), 3) }));
+  return { totalMs: Math.round(totalUs / 1000), byArea: list(area), bySelf: list(self), byTotal: list(total) };
+}
+
+export function formatProfile(summary: ProfileSummary): string {
+  const block = (title: string, rows: ProfileSummary['byArea']) =>
+    [`  ${title}:`, ...rows.map((r) => `    ${(r.share * 100).toFixed(1).padStart(5)} %  ${String(r.ms).padStart(6)} ms  ${r.name}`)].join('\n');
+  return [
+    `  sampled ${summary.totalMs} ms`,
+    block('self time by area', summary.byArea),
+    block('self time by function', summary.bySelf),
+    block('inclusive time, project functions', summary.byTotal),
+  ].join('\n');
+}

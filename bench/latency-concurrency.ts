@@ -1,0 +1,104 @@
+/**
+ * Scenario 4, latency-bound concurrency: the provider answers after 50 ms and the config allows C = 8 requests at
+ * once (and no rate limit to speak of). With more pushes waiting than C, the best possible is C / 50 ms = 160
+ * requests/s. Figure: achieved ÷ (C / latency). A raw client with C sockets is timed beside it, for the floor that
+ * loopback and the sandbox's timers leave.
+ */
+import type { RequestSpec } from '../src/adapter/definition.js';
+import { MemoryStateStore } from '../src/state/memory-store.js';
+import {
+  adaptersFor,
+  atLeast,
+  closedLoop,
+  eachLimit,
+  engineFor,
+  figure,
+  profiled,
+  RawClient,
+  rawCreate,
+  round,
+  sandboxConfig,
+  startHost,
+  UNLIMITED,
+  validCustomers,
+  watchLoop,
+  type Scenario,
+  type ScenarioResult,
+} from './harness.js';
+
+const PROVIDER = 'invisible-collector';
+const CONCURRENCY = 8;
+const LATENCY_MS = 50;
+/** Pushes waiting at once: well above C, so the limiter always has work. */
+const PUSHERS = 32;
+const CUSTOMERS = 200;
+
+export const latencyScenario: Scenario = {
+  name: 'latency-concurrency',
+  title: `Latency-bound concurrency: ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}, ${PROVIDER}`,
+  async run(ctx): Promise<ScenarioResult> {
+    const durationMs = ctx.quick ? 1500 : 6000;
+    const host = await startHost();
+    const raw = new RawClient(CONCURRENCY);
+    try {
+      const config = sandboxConfig(host.current, { [PROVIDER]: { perSecond: UNLIMITED, concurrency: CONCURRENCY, createMissing: true } });
+      const adapter = adaptersFor(config).get(PROVIDER);
+      if (adapter === undefined) throw new Error(`no ${PROVIDER} adapter`);
+      const customers = validCustomers(ctx.quick ? CUSTOMERS / 2 : CUSTOMERS);
+      await eachLimit(customers, 16, async (customer) => {
+        await rawCreate(raw, adapter, customer);
+      });
+      await host.setLatency(PROVIDER, LATENCY_MS);
+
+      const engine = engineFor(config, new MemoryStateStore());
+      const push = async (n: number): Promise<void> => {
+        const result = await engine.push(customers[n % customers.length] as (typeof customers)[number], { full: true });
+        if (result.providers[PROVIDER]?.status !== 'updated') throw new Error(`push: ${JSON.stringify(result.providers[PROVIDER])}`);
+      };
+      const def = adapter.definition;
+      const specs: RequestSpec[] = customers.map((customer) => {
+        const update = def.updateBody(customer);
+        if (!update.ok) throw new Error(update.message);
+        return def.updateRequest(customer.id, update.body);
+      });
+
+      await closedLoop(PUSHERS, 300, push);
+      const loop = watchLoop();
+      await host.loopDelay();
+      const measured = (await profiled(ctx, 'latency-concurrency', () => closedLoop(PUSHERS, durationMs, push))).value;
+      const clientLoop = loop.stop();
+      const hostLoop = await host.loopDelay();
+      await engine.close();
+      const rawRun = await closedLoop(CONCURRENCY, ctx.quick ? 750 : 3000, (n) => raw.send(adapter, specs[n % specs.length] as RequestSpec));
+
+      const ideal = (CONCURRENCY * 1000) / LATENCY_MS;
+      return {
+        figures: [
+          figure(
+            `achieved ÷ (C / ${LATENCY_MS} ms)`,
+            round(measured.perSecond / ideal),
+            'ratio',
+            atLeast(0.9),
+            `${round(measured.perSecond, 1)} req/s vs ideal ${ideal}/s; raw client with ${CONCURRENCY} sockets: ${round(rawRun.perSecond, 1)}/s ` +
+              `(${round(rawRun.perSecond / ideal)})`,
+          ),
+        ],
+        details: {
+          provider: PROVIDER,
+          concurrency: CONCURRENCY,
+          latencyMs: LATENCY_MS,
+          pushers: PUSHERS,
+          seconds: round(measured.seconds, 2),
+          pushes: measured.completed,
+          perSecond: round(measured.perSecond, 1),
+          idealPerSecond: ideal,
+          rawPerSecond: round(rawRun.perSecond, 1),
+          eventLoopDelayMs: { client: clientLoop, host: hostLoop },
+        },
+      };
+    } finally {
+      raw.close();
+      await host.close();
+    }
+  },
+};
