@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCustomerSync } from '../../src/index.js';
+import { createCustomerSync, CustomerValidationError } from '../../src/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { yativo } from '../../adapters/yativo/index.js';
 import { fatora } from '../../adapters/fatora/index.js';
@@ -146,7 +146,11 @@ describe('no secret and no personal data in what customer-sync says', () => {
       ],
       retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 },
     });
-    const invalid = await sync.push({ ...markerCustomer(1), phone: '12', email: 'piimarker' }).catch((e: unknown) => e as Error);
+    const invalid = (await sync.push({ ...markerCustomer(1), phone: '12', email: 'piimarker' }).then(
+      () => new Error('no validation error'),
+      (e: unknown) => e as Error,
+    ));
+    expect(invalid).toBeInstanceOf(CustomerValidationError);
     for (const text of [invalid.message, invalid.stack ?? '', JSON.stringify(invalid), inspect(invalid)]) expectClean('validation error', text, { pii: true });
 
     sandbox.setFaults('bluetape', { script: ['422'] });
