@@ -8,11 +8,15 @@ import type { ValidationIssue } from './model/types.js';
 import type { ProviderId } from './providers.js';
 import { SharedLimits } from './pipeline/shared-limits.js';
 import { SyncEngine, type PushOptions, type PushResult } from './push/engine.js';
+import type { EnqueueOptions } from './queue/job.js';
+import type { PushQueue } from './queue/producer.js';
+import { checkNamespace } from './queue/settings.js';
 import { MemoryStateStore } from './state/memory-store.js';
 import { SqliteStateStore } from './state/sqlite-store.js';
 import type { StateStore } from './state/store.js';
 
 export type { PushOptions, PushResult } from './push/engine.js';
+export type { EnqueueOptions } from './queue/job.js';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -30,6 +34,11 @@ export interface CustomerSyncOptions {
    * `push`, sync workers) that uses the same Redis.
    */
   redis?: string;
+  /**
+   * Prefix of customer-sync's keys in Redis (the push queue and the shared limits): workers and producers of one
+   * deployment use the same. @default 'customer-sync'
+   */
+  namespace?: string;
 }
 
 export interface CustomerSync {
@@ -38,6 +47,12 @@ export interface CustomerSync {
    * step, in parallel. Never throws for a provider's failure: that provider's outcome is `failed` with its error.
    */
   push(customer: unknown, options?: PushOptions): Promise<PushResult>;
+  /**
+   * Validates the customer like `push`, then queues the push for `customer-sync worker` processes and resolves as
+   * soon as the job is stored in Redis. An identical push still pending is not queued twice: its `jobId` comes back.
+   * Needs the `redis` option (`OptionsError` otherwise).
+   */
+  enqueue(customer: unknown, options?: EnqueueOptions): Promise<{ jobId: string }>;
   on<E extends keyof SyncEventMap>(event: E, listener: (...args: SyncEventMap[E]) => void): this;
   off<E extends keyof SyncEventMap>(event: E, listener: (...args: SyncEventMap[E]) => void): this;
   /** Lets in-flight requests finish, then releases sockets, timers and the state store. */
@@ -48,10 +63,22 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
   const engine = createEngine(options);
   // The public signature is typed per event; node's generic overloads cannot follow a generic key through.
   const untyped: EventEmitter = engine.events;
+  // Opened at the first enqueue: BullMQ is loaded, and connects, only for those who queue.
+  let queue: Promise<PushQueue> | undefined;
   const sync: CustomerSync = {
     async push(input, pushOptions = {}) {
       if (engine.closed) throw new Error('customer-sync: push after close()');
       return engine.push(parseCustomer(input), pushOptions);
+    },
+    async enqueue(input, enqueueOptions = {}) {
+      if (engine.closed) throw new Error('customer-sync: enqueue after close()');
+      const redis = options.redis;
+      if (redis === undefined) {
+        throw new OptionsError('customer-sync: enqueue needs a queue', [{ path: 'redis', message: 'set redis: "redis://…" to queue pushes for workers' }]);
+      }
+      const customer = parseCustomer(input);
+      queue ??= import('./queue/producer.js').then(({ PushQueue }) => new PushQueue({ redis, namespace: options.namespace }));
+      return (await queue).enqueue(customer, enqueueOptions);
     },
     on(event, listener) {
       untyped.on(event, listener as Listener);
@@ -61,7 +88,10 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
       untyped.off(event, listener as Listener);
       return sync;
     },
-    close: () => engine.close(),
+    async close() {
+      await engine.close();
+      await (await queue)?.close();
+    },
   };
   return sync;
 }
@@ -69,9 +99,10 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
 /** Checks the options and builds the engine behind `createCustomerSync` (the CLI builds its own the same way). */
 export function createEngine(options: CustomerSyncOptions): SyncEngine {
   const adapters = checkAdapters(options);
+  const namespace = options.namespace === undefined ? undefined : checkNamespace(options.namespace);
   const state = options.state;
   const store = state === undefined ? new MemoryStateStore() : typeof state === 'string' ? SqliteStateStore.open(state) : state;
-  const shared = options.redis === undefined ? undefined : new SharedLimits(options.redis);
+  const shared = options.redis === undefined ? undefined : new SharedLimits(options.redis, namespace);
   return new SyncEngine(adapters, store, options.retry, { shared });
 }
 

@@ -6,10 +6,17 @@ import { UsageError, writeLine, type CliIo } from './io.js';
 import { LOG_LEVELS } from './logger.js';
 import { stateListCommand, stateResolveCommand } from './state-command.js';
 import { syncCommand } from './sync-command.js';
+import { WORKER_HELP, workerCommand } from './worker-command.js';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
   return n;
 }
 
@@ -47,9 +54,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--full', 'send every record, changed or not')
     .option('--strict', 'exit 1 when a record was skipped, too')
     .option('--json', 'print the report as JSON on stdout instead of the summary')
+    .option('--queue', 'queue the records for `customer-sync worker` processes (the config\'s "redis") and report their results')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
     .action(async (flags) => {
       code = await syncCommand(flags, io);
+    });
+
+  program
+    .command('worker')
+    .description('process queued pushes (sync --queue, enqueue) until SIGINT/SIGTERM; jobs in progress finish first')
+    .requiredOption('--config <file>', 'config file (JSON) with "redis" and, for several workers, a postgres:// "state"')
+    .option('--concurrency <n>', 'customers in progress at once in this worker (default: 4)', positiveInt)
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
+    .addHelpText('after', WORKER_HELP)
+    .action(async (flags) => {
+      code = await workerCommand(flags, io);
     });
 
   program

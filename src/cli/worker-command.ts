@@ -1,0 +1,96 @@
+import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
+import { loadQueueConfig } from '../queue/cli-support.js';
+import { queueEngine } from '../queue/engine.js';
+import { DEFAULT_NAMESPACE, LOCK_ENV, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
+import type { StateStore } from '../state/store.js';
+import { UsageError, type CliIo } from './io.js';
+import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
+import { maskPersonalData } from '../errors/mask.js';
+
+export interface WorkerFlags {
+  config: string;
+  concurrency?: number | undefined;
+  logLevel?: LogLevel | undefined;
+}
+
+export const WORKER_HELP = `
+Several workers (processes or machines) need a PostgreSQL state ("state": "postgres://…" in the config): it keeps
+two workers from delivering the same customer to the same provider at once, and keeps creates safe when a worker
+dies mid-job. A SQLite state belongs to one worker: a worker refuses to start on it while another is connected.
+
+Environment:
+  ${NAMESPACE_ENV}  prefix of the queue and shared-limit keys in Redis (default: ${DEFAULT_NAMESPACE});
+                           every worker and sync --queue of one deployment uses the same
+  ${LOCK_ENV}  how long a job of a worker that died waits before another worker takes it over (default: 30000)`;
+
+/**
+ * `customer-sync worker`: processes the push queue (`sync --queue`, `enqueue`) with the config's providers,
+ * pipeline and state until SIGINT/SIGTERM, then lets the jobs in progress finish and exits 0. Exit 2 when it
+ * cannot start: bad config, no `redis`, Redis or the state out of reach.
+ */
+export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<number> {
+  const lockDurationMs = lockFromEnv(io.env[LOCK_ENV]);
+  const { loaded, location } = await loadQueueConfig(flags.config, io, 'worker');
+  const namespace = location.namespace;
+  // BullMQ is loaded by the commands that use it, not by every start of the CLI.
+  const { PushWorker } = await import('../queue/worker.js');
+  const stateLocation = loaded.config.state ?? DEFAULT_STATE;
+  if (!isPostgresUrl(stateLocation)) await refuseSecondSqliteWorker(location);
+  let store: StateStore;
+  try {
+    store = await openState(stateLocation, { cwd: io.cwd });
+  } catch (error) {
+    throw new UsageError(`cannot open the state: ${(error as Error).message}`);
+  }
+  const engine = queueEngine(loaded, store, namespace);
+  const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
+  logEngineEvents(engine.events, log);
+  const worker = new PushWorker({
+    ...location,
+    engine,
+    concurrency: flags.concurrency,
+    lockDurationMs,
+    onError: (error, job) =>
+      log.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, error: maskPersonalData(error.message) }, job ? 'job failed' : 'worker error'),
+  });
+
+  let unsubscribe: (() => void) | undefined;
+  const stopped = new Promise<void>((done) => {
+    unsubscribe = io.onStop?.(() => done());
+  });
+  try {
+    await worker.start();
+    log.info({ concurrency: flags.concurrency ?? 4, namespace, state: isPostgresUrl(stateLocation) ? 'postgres' : 'sqlite' }, 'worker ready');
+    await stopped;
+    log.info('stopping: finishing the jobs in progress');
+  } finally {
+    unsubscribe?.();
+    await worker.close();
+  }
+  log.info('worker stopped');
+  log.flush();
+  return 0;
+}
+
+function lockFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1_000) throw new UsageError(`${LOCK_ENV} must be a whole number of milliseconds, at least 1000`);
+  return ms;
+}
+
+/** Best effort (two workers starting together both pass): a SQLite file is one process's state. */
+async function refuseSecondSqliteWorker(location: QueueLocation): Promise<void> {
+  const { PushQueue } = await import('../queue/producer.js');
+  const queue = new PushQueue(location);
+  try {
+    const workers = await queue.queue.getWorkersCount().catch(() => 0);
+    if (workers > 0) {
+      throw new UsageError(
+        `another worker is already processing this queue and the state is SQLite: several workers need a PostgreSQL state ("state": "postgres://…")`,
+      );
+    }
+  } finally {
+    await queue.close();
+  }
+}

@@ -1,0 +1,22 @@
+import { resolve } from 'node:path';
+import { UsageError, type CliIo } from '../cli/io.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
+import { checkRedis } from './redis-check.js';
+import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from './settings.js';
+
+/** What `worker` and `sync --queue` share before they start: the config, and its Redis reachable. */
+export async function loadQueueConfig(path: string, io: CliIo, command: string): Promise<{ loaded: LoadedConfig; location: Required<QueueLocation> }> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(resolve(io.cwd, path), io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const redis = loaded.config.redis;
+  if (redis === undefined) throw new UsageError(`${command} needs "redis": "redis://…" in the config: the queue of the workers`);
+  await checkRedis(redis).catch((error: unknown) => {
+    throw new UsageError((error as Error).message);
+  });
+  return { loaded, location: { redis, namespace: io.env[NAMESPACE_ENV] || DEFAULT_NAMESPACE } };
+}
