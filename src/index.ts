@@ -1,5 +1,5 @@
 export { createCustomerSync } from './sync.js';
-export type { CustomerSync, CustomerSyncOptions, PushOptions, PushResult } from './sync.js';
+export type { CustomerSync, CustomerSyncOptions, EnqueueOptions, PushOptions, PushResult } from './sync.js';
 export { SqliteStateStore } from './state/sqlite-store.js';
 export type { ProviderOutcome, OutcomeStatus } from './push/outcome.js';
 export { parseCustomer, validateCustomer } from './model/customer.js';

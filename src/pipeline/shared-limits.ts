@@ -20,10 +20,6 @@ export class SharedLimits {
     return `${this.namespace}:limit:${provider}`;
   }
 
-  async ready(): Promise<void> {
-    await this.connection.ready();
-  }
-
   async close(): Promise<void> {
     await this.connection.disconnect(true);
     this.#client.disconnect();

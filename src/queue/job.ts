@@ -43,9 +43,9 @@ export function jobData(customer: Customer, options: EnqueueOptions = {}): PushJ
 }
 
 /**
- * The BullMQ deduplication id of a push: the same customer record with the same options is one pending job, so a
- * re-run of `sync --queue` while jobs wait does not double them. Only while pending: once the job has finished the
- * same push is a new job (reporting `unchanged`), not the old job's result.
+ * The BullMQ deduplication id of a push: the same customer record with the same options is one job while that job
+ * waits or runs, so a re-run of `sync --queue` while jobs are pending does not double them. Once the job has
+ * finished, the same push is a new job (reporting `unchanged`), not the old job's result replayed.
  */
 export function deduplicationId(data: PushJobData): string {
   const digest = createHash('sha256').update(stableStringify(data)).digest('base64url').slice(0, 32);
