@@ -60,3 +60,25 @@ export function describePlanned(planned: PlannedRequest, adapters: ReadonlyMap<P
   if (request.body !== undefined) lines.push(`  ${JSON.stringify(request.body)}`);
   return lines.join('\n');
 }
+
+/**
+ * The live progress line on a terminal's stderr, redrawn at most every 100 ms; `undefined` callbacks when the
+ * output is not a terminal (or the report goes to stdout as JSON).
+ */
+export function progressDrawer(stderr: { write(text: string): unknown }, enabled: boolean) {
+  const started = Date.now();
+  let lastDraw = 0;
+  return {
+    onProgress: enabled
+      ? (progress: Readonly<Progress>): void => {
+          const now = Date.now();
+          if (now - lastDraw < 100) return;
+          lastDraw = now;
+          stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
+        }
+      : undefined,
+    clear(): void {
+      if (enabled) stderr.write('\r\x1b[2K');
+    },
+  };
+}

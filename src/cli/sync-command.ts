@@ -11,7 +11,7 @@ import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
-import { describePlanned, progressLine, summaryTable } from './render.js';
+import { describePlanned, progressDrawer, summaryTable } from './render.js';
 
 export { DEFAULT_STATE };
 
@@ -57,9 +57,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     log.warn('stopping: finishing the records in flight, then writing the state and the report');
     stop.abort();
   });
-  const showProgress = io.stderr.isTTY === true && flags.json !== true;
-  const started = Date.now();
-  let lastDraw = 0;
+  const progress = progressDrawer(io.stderr, io.stderr.isTTY === true && flags.json !== true);
   let report: SyncReport;
   try {
     report = await runSync({
@@ -70,21 +68,14 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
       full: flags.full,
       rawFingerprint: rawFingerprint(loaded.adapters),
       signal: stop.signal,
-      onProgress: showProgress
-        ? (progress) => {
-            const now = Date.now();
-            if (now - lastDraw < 100) return;
-            lastDraw = now;
-            io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
-          }
-        : undefined,
+      onProgress: progress.onProgress,
     });
   } finally {
     unsubscribe?.();
     await source.close();
     await engine.close();
   }
-  if (showProgress) io.stderr.write('\r\x1b[2K');
+  progress.clear();
   log.flush();
 
   if (flags.report) await writeReport(resolve(io.cwd, flags.report), report);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError, writeLine, type CliIo } from '../cli/io.js';
 import { createLogger } from '../cli/logger.js';
-import { progressLine, summaryTable } from '../cli/render.js';
+import { progressDrawer, summaryTable } from '../cli/render.js';
 import { parseOnly, writeReport, type SyncFlags } from '../cli/sync-command.js';
 import { exitCodeFor, type SyncReport } from '../job/report.js';
 import { openSource, SourceError } from '../sources/index.js';
@@ -30,9 +30,7 @@ export async function queuedSyncCommand(flags: SyncFlags, io: CliIo): Promise<nu
     log.warn('stopping: no more records are queued; waiting for the jobs already queued, then writing the report');
     stop.abort();
   });
-  const showProgress = io.stderr.isTTY === true && flags.json !== true;
-  const started = Date.now();
-  let lastDraw = 0;
+  const progress = progressDrawer(io.stderr, io.stderr.isTTY === true && flags.json !== true);
   let report: SyncReport;
   try {
     const workers = await queue.queue.getWorkersCount().catch(() => undefined);
@@ -44,21 +42,14 @@ export async function queuedSyncCommand(flags: SyncFlags, io: CliIo): Promise<nu
       only,
       full: flags.full,
       signal: stop.signal,
-      onProgress: showProgress
-        ? (progress) => {
-            const now = Date.now();
-            if (now - lastDraw < 100) return;
-            lastDraw = now;
-            io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
-          }
-        : undefined,
+      onProgress: progress.onProgress,
     });
   } finally {
     unsubscribe?.();
     await source.close();
     await queue.close();
   }
-  if (showProgress) io.stderr.write('\r\x1b[2K');
+  progress.clear();
   log.flush();
   if (flags.report) await writeReport(resolve(io.cwd, flags.report), report);
   writeLine(io.stdout, flags.json ? JSON.stringify(report, null, 2) : summaryTable(report));

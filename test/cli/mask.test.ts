@@ -4,7 +4,7 @@ import { createLogger, logEngineEvents } from '../../src/cli/logger.js';
 import { maskPersonalData } from '../../src/errors/mask.js';
 import { providerError } from '../../src/errors/provider-errors.js';
 import { SyncEvents } from '../../src/events.js';
-import { progressLine } from '../../src/cli/render.js';
+import { progressDrawer, progressLine } from '../../src/cli/render.js';
 
 describe('personal data in logs', () => {
   it('masks emails and phone numbers in free text', () => {
@@ -61,5 +61,21 @@ describe('what is not personal data', () => {
   it('leaves sizes, counts and ids of a few digits alone', () => {
     expect(maskPersonalData('response larger than 1048576 bytes')).toBe('response larger than 1048576 bytes');
     expect(maskPersonalData('client 1024 and national 912345678')).toBe('client 1024 and national 9***78');
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('draws the line over itself on stderr, and nothing when stderr is not a terminal', () => {
+    const written: string[] = [];
+    const drawer = progressDrawer({ write: (text: string) => written.push(text) }, true);
+    drawer.onProgress?.({ read: 3, invalid: 0, done: 3, sent: 3, failed: 0, perProvider: { yativo: { sent: 3, failed: 0 } } });
+    drawer.clear();
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatch(/^\r\x1b\[2Kread 3 {2}invalid 0 {2}sent 3 {2}failed 0 {2}\d+\/s {2}\| yativo 3$/);
+    expect(written[1]).toBe('\r\x1b[2K');
+    const off = progressDrawer({ write: (text: string) => written.push(text) }, false);
+    expect(off.onProgress).toBeUndefined();
+    off.clear();
+    expect(written).toHaveLength(2);
   });
 });
