@@ -71,7 +71,9 @@ describe('progress on a terminal', () => {
     drawer.onProgress?.({ read: 3, invalid: 0, done: 3, sent: 3, failed: 0, perProvider: { yativo: { sent: 3, failed: 0 } } });
     drawer.clear();
     expect(written).toHaveLength(2);
-    expect(written[0]).toMatch(/^\r\x1b\[2Kread 3 {2}invalid 0 {2}sent 3 {2}failed 0 {2}\d+\/s {2}\| yativo 3$/);
+    const [line] = written;
+    expect(line?.startsWith('\r\x1b[2Kread 3  invalid 0  sent 3  failed 0  ')).toBe(true);
+    expect(line?.endsWith('/s  | yativo 3')).toBe(true);
     expect(written[1]).toBe('\r\x1b[2K');
     const off = progressDrawer({ write: (text: string) => written.push(text) }, false);
     expect(off.onProgress).toBeUndefined();
