@@ -1,18 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
 import type { SyncReport } from '../../src/job/report.js';
-import { customer, ndjson, tempDir, totalRequests, writeSandboxConfig } from './helpers.js';
+import { customer, ndjson, spawnSync, tempDir, totalRequests, writeSandboxConfig, type CliChild } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
-// The child runs from a temp folder: tsx is found from here, not from its working directory.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const COUNT = 60;
 
 let sandbox: Sandbox;
@@ -37,25 +30,8 @@ afterEach(async () => {
   tmp.remove();
 });
 
-interface Child {
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function runChild(extra: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'sync', '--config', config, '--input', input, ...extra], {
-    cwd: tmp.dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('exit', (code, signal) => {
-      if (code === 2) console.error(stderr);
-      done({ code, signal });
-    }),
-  );
-  return { exit, kill: (signal) => child.kill(signal) };
+function runChild(extra: string[] = []): CliChild {
+  return spawnSync(tmp.dir, config, input, extra);
 }
 
 async function waitForRequests(atLeast: number): Promise<void> {

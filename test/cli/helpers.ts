@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,4 +81,30 @@ export function ndjson(records: unknown[]): string {
 
 export function totalRequests(sandbox: Sandbox): number {
   return (['yativo', 'fatora', 'bluetape', 'invisible-collector'] as const).reduce((sum, id) => sum + sandbox.stats(id).requests, 0);
+}
+
+// The CLI as a child process, run from its temp folder: tsx is resolved from here, not from the child's cwd.
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+export interface CliChild {
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** `customer-sync sync --config … --input … [extra]` as a child process, to be killed; stderr shown on exit 2. */
+export function spawnSync(cwd: string, config: string, input: string, extra: string[] = []): CliChild {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'sync', '--config', config, '--input', input, ...extra], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => {
+      if (code === 2) console.error(stderr);
+      done({ code, signal });
+    }),
+  );
+  return { exit, kill: (signal) => child.kill(signal) };
 }

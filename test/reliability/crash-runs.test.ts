@@ -1,12 +1,9 @@
 // Issue 4, item 3: `customer-sync sync` as a child process, against the sandbox in this process (with modest faults,
 // reset-after among them), killed with SIGKILL at a dozen seeded random moments, then rerun to the end. Nothing may
 // be lost, nothing created twice, and the state must stay sound through every kill.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncReport } from '../../src/job/report.js';
 import { startSandbox, type FaultKind, type Sandbox } from '../../src/sandbox/index.js';
@@ -28,11 +25,8 @@ import {
   writeNdjson,
   type SourceCustomer,
 } from './chaos-harness.js';
+import { spawnSync, type CliChild } from '../cli/helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
-// The child runs from a temp folder: tsx is found from here, not from its working directory.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 const COUNT = 200;
 const KILLS = 12;
@@ -72,25 +66,8 @@ afterAll(async () => {
   tmp.remove();
 });
 
-interface Child {
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function runChild(extra: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'sync', '--config', config, '--input', input, ...extra], {
-    cwd: tmp.dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('exit', (code, signal) => {
-      if (code === 2) console.error(stderr);
-      done({ code, signal });
-    }),
-  );
-  return { exit, kill: (signal) => child.kill(signal) };
+function runChild(extra: string[] = []): CliChild {
+  return spawnSync(tmp.dir, config, input, extra);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
