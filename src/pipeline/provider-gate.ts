@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { yieldWithoutTimerFloor } from './bottleneck-yield.js';
 
 export interface GateOptions {
   /** Steady request rate; requests are spaced `1000 / perSecond` ms apart, never sent in bursts. */
@@ -17,8 +18,7 @@ const UNLIMITED = 1_000_000_000;
 
 /**
  * Requests leave this process `minTime` apart but reach the provider a few ms early or late (event loop, other
- * processes sharing the limit). 3 % more spacing (30 ms over a second), in whole ms (Bottleneck's Redis scripts
- * want integers), keeps them under the provider's sliding
+ * processes sharing the limit). 3 % more spacing (30 ms over a second) keeps them under the provider's sliding
  * window at the cost of 3 % of the rate.
  */
 const SPACING_MARGIN = 1.03;
@@ -76,8 +76,9 @@ export class ProviderGate {
     if (!(options.perSecond > 0) || !(options.concurrency >= 1)) {
       throw new RangeError('perSecond must be > 0 and concurrency >= 1');
     }
-    const margin = options.shared ? SHARED_SPACING_MARGIN : SPACING_MARGIN;
-    const limits = { maxConcurrent: Math.floor(options.concurrency), minTime: Math.ceil((1000 / options.perSecond) * margin) };
+    const spacing = (1000 / options.perSecond) * (options.shared ? SHARED_SPACING_MARGIN : SPACING_MARGIN);
+    // Bottleneck's Redis scripts want whole ms; the local store takes fractions, so 10,000/s stays 10,000/s.
+    const limits = { maxConcurrent: Math.floor(options.concurrency), minTime: options.shared ? Math.ceil(spacing) : spacing };
     this.shared = options.shared !== undefined;
     this.limiter = options.shared
       ? new Bottleneck({
@@ -93,6 +94,7 @@ export class ProviderGate {
       : new Bottleneck(limits);
     // Not awaited (a constructor); a failure only means Redis is gone, which every scheduled job will report.
     if (options.shared) quietly(this.limiter.updateSettings(limits));
+    else yieldWithoutTimerFloor(this.limiter);
     this.now = clock.now ?? Date.now;
     this.injectedSleep = clock.sleep;
   }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GateStoppedError, ProviderGate } from '../../src/pipeline/provider-gate.js';
 
 const gates: ProviderGate[] = [];
@@ -21,6 +21,22 @@ function manualSleep() {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('ProviderGate', () => {
+  it("waits on no 1 ms timer between a job's steps: one start timer per job, not one per step", async () => {
+    const g = gate({ perSecond: 10_000, concurrency: 4 });
+    await g.schedule(async () => 'warm');
+    await new Promise((resolve) => setImmediate(resolve));
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      await expect(g.schedule(async () => 'done')).resolves.toBe('done');
+      // Bottleneck frees the slot after the job's promise settles: let that step run too.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      const shortTimers = timers.mock.calls.filter(([, ms]) => (ms ?? 0) <= 1);
+      expect(shortTimers).toHaveLength(1);
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
   it('spaces requests evenly at perSecond instead of bursting', async () => {
     const g = gate({ perSecond: 20, concurrency: 10 });
     const starts: number[] = [];
