@@ -16,6 +16,7 @@ import { nightlyScenario } from './nightly-diff.js';
 import { pipelineCostScenario } from './pipeline-cost.js';
 import { pushOverheadScenario } from './push-overhead.js';
 import { rateLimitScenario } from './rate-limit.js';
+import { sharedLimitScenario } from './shared-limit.js';
 import { undisclosedLimitScenario } from './undisclosed-limit.js';
 
 const SCENARIOS: readonly Scenario[] = [
@@ -25,6 +26,7 @@ const SCENARIOS: readonly Scenario[] = [
   latencyScenario,
   nightlyScenario,
   pushOverheadScenario,
+  sharedLimitScenario,
 ];
 
 function usage(message: string): never {

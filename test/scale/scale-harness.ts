@@ -1,18 +1,22 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { bullOptions, QUEUE_NAME } from '../../src/queue/settings.js';
-import { REDIS_URL } from './redis.js';
+import type { SyncReport } from '../../src/job/report.js';
+import { bullOptions, NAMESPACE_ENV, QUEUE_NAME } from '../../src/queue/settings.js';
+import { customer, ndjson } from '../cli/helpers.js';
+import { REDIS_URL, uniqueNamespace } from './redis.js';
 
 /*
- * What the queue and worker tests share: PostgreSQL databases of their own, CLI children, and cleanup of the
- * Redis keys of a test namespace.
+ * What the queue and worker tests (and the shared-limit benchmark, so nothing here may import vitest) share:
+ * PostgreSQL databases of their own, CLI children, cleanup of the Redis keys of a test namespace, and queue mode
+ * deployed as a user would deploy it.
  */
 
 export const PG_URL = process.env.CUSTOMER_SYNC_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -140,5 +144,74 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Stops `children` with SIGTERM (a graceful stop) and waits for each to exit. */
+export async function stopChildren(children: readonly Child[]): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>> {
+  for (const child of children) child.kill('SIGTERM');
+  return Promise.all(children.map((child) => child.exit));
+}
+
+/**
+ * Queue mode as deployed: `customer-sync worker` processes and a `sync --queue` coordinator (CLI children) sharing
+ * one config with Redis and a PostgreSQL state, each deployment in a scratch folder, a Redis namespace and a
+ * database of its own. `close()` undoes everything, last first, even after a failure half-way.
+ */
+export class QueueDeployment {
+  readonly dir = mkdtempSync(join(tmpdir(), 'cs-scale-'));
+  readonly namespace = uniqueNamespace();
+  /** What every child gets: the namespace, and whatever the caller adds. */
+  readonly env: Record<string, string>;
+  readonly #cleanups: Array<() => Promise<void>> = [];
+
+  constructor(env: Record<string, string> = {}) {
+    this.env = { [NAMESPACE_ENV]: this.namespace, ...env };
+  }
+
+  /** Runs `cleanup` at `close()`, before what was deferred earlier. */
+  defer(cleanup: () => Promise<void>): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /** A database of its own, a config with it and Redis, and `count` customers in an NDJSON file. */
+  async setup(providers: Record<string, Record<string, unknown>>, count: number): Promise<{ config: string; input: string; state: string }> {
+    const db = await freshDatabase();
+    this.defer(db.drop);
+    const config = writeConfig(this.dir, { providers, retry: { retries: 4, minDelayMs: 50, maxDelayMs: 500 }, state: db.url, redis: REDIS_URL });
+    const input = join(this.dir, 'customers.ndjson');
+    writeFileSync(input, ndjson(Array.from({ length: count }, (_, i) => customer(i + 1))));
+    return { config, input, state: db.url };
+  }
+
+  /** Workers started and connected (each logs "worker ready"); stopped with SIGTERM at `close()` if still alive. */
+  async startWorkers(config: string, count: number, concurrency = 4): Promise<Child[]> {
+    const workers = Array.from({ length: count }, () =>
+      spawnCli(['worker', '--config', config, '--concurrency', String(concurrency), '--log-level', 'info'], { cwd: this.dir, env: this.env }),
+    );
+    this.defer(async () => void (await stopChildren(workers)));
+    await Promise.all(workers.map((worker) => worker.waitFor('"msg":"worker ready"', 60_000)));
+    return workers;
+  }
+
+  /** `sync --queue --json` to its end; throws when it could not run at all (exit code 2). */
+  async coordinate(config: string, input: string): Promise<{ code: number | null; report: SyncReport }> {
+    const run = spawnCli(['sync', '--queue', '--config', config, '--input', input, '--json'], { cwd: this.dir, env: this.env });
+    this.defer(async () => {
+      run.kill('SIGKILL'); // a no-op once it has exited; a run that timed out leaves no coordinator behind
+      await run.exit;
+    });
+    const { code } = await run.exit;
+    if (code === 2) throw new Error(`sync --queue could not run:\n${run.stderr()}`);
+    return { code, report: JSON.parse(run.stdout()) as SyncReport };
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.#cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error(error));
+    try {
+      await cleanNamespace(this.namespace);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 }

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncReport } from '../../src/job/report.js';
-import { LOCK_ENV, NAMESPACE_ENV } from '../../src/queue/settings.js';
+import { LOCK_ENV } from '../../src/queue/settings.js';
 import { sandboxProvidersConfig } from '../../src/sandbox/cli.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { PostgresStateStore } from '../../src/state/postgres-store.js';
-import { customer, ndjson, totalRequests } from '../cli/helpers.js';
-import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
-import { cleanNamespace, freshDatabase, requirePostgres, spawnCli, testQueue, until, writeConfig, type Child } from './scale-harness.js';
+import { totalRequests } from '../cli/helpers.js';
+import { requireRedis } from './redis.js';
+import { QueueDeployment, requirePostgres, stopChildren, testQueue, until, type Child } from './scale-harness.js';
 
 /*
  * Queue mode as deployed: three `customer-sync worker` processes and a `sync --queue` coordinator (CLI children),
@@ -17,10 +13,7 @@ import { cleanNamespace, freshDatabase, requirePostgres, spawnCli, testQueue, un
  */
 
 let sandbox: Sandbox;
-let dir: string;
-let namespace: string;
-let env: Record<string, string>;
-const cleanups: Array<() => Promise<void>> = [];
+let deployment: QueueDeployment;
 
 beforeAll(async () => {
   await requireRedis();
@@ -28,67 +21,29 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   sandbox = await startSandbox();
-  dir = mkdtempSync(join(tmpdir(), 'cs-scale-'));
-  namespace = uniqueNamespace();
   // A short job lock, so a killed worker's jobs move on within seconds, not the default 30 s.
-  env = { [NAMESPACE_ENV]: namespace, [LOCK_ENV]: '4000' };
+  deployment = new QueueDeployment({ [LOCK_ENV]: '4000' });
 });
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error(error));
+  await deployment.close();
   await sandbox.close();
-  await cleanNamespace(namespace);
-  rmSync(dir, { recursive: true, force: true });
 });
-
-async function setup(providers: Record<string, Record<string, unknown>>, count: number): Promise<{ config: string; input: string; state: string }> {
-  const db = await freshDatabase();
-  cleanups.push(db.drop);
-  const config = writeConfig(dir, { providers, retry: { retries: 4, minDelayMs: 50, maxDelayMs: 500 }, state: db.url, redis: REDIS_URL });
-  const input = join(dir, 'customers.ndjson');
-  writeFileSync(input, ndjson(Array.from({ length: count }, (_, i) => customer(i + 1))));
-  return { config, input, state: db.url };
-}
-
-/** Workers started and connected (each logs "worker ready"); stopped with SIGTERM after the test if still alive. */
-async function startWorkers(config: string, count: number): Promise<Child[]> {
-  const workers = Array.from({ length: count }, () =>
-    spawnCli(['worker', '--config', config, '--concurrency', '4', '--log-level', 'info'], { cwd: dir, env }),
-  );
-  cleanups.push(async () => {
-    for (const worker of workers) worker.kill('SIGTERM');
-    await Promise.all(workers.map((worker) => worker.exit));
-  });
-  await Promise.all(workers.map((worker) => worker.waitFor('"msg":"worker ready"', 60_000)));
-  return workers;
-}
-
-async function coordinate(config: string, input: string): Promise<{ code: number | null; report: SyncReport }> {
-  const run = spawnCli(['sync', '--queue', '--config', config, '--input', input, '--json'], { cwd: dir, env });
-  cleanups.push(async () => {
-    run.kill('SIGKILL'); // a no-op once it has exited; a test that timed out leaves no coordinator behind
-    await run.exit;
-  });
-  const { code } = await run.exit;
-  if (code === 2) throw new Error(`sync --queue could not run:\n${run.stderr()}`);
-  return { code, report: JSON.parse(run.stdout()) as SyncReport };
-}
 
 /** Stops the workers gracefully and checks they said so with exit code 0. */
 async function stopWorkers(workers: Child[]): Promise<void> {
-  for (const worker of workers) worker.kill('SIGTERM');
-  const exits = await Promise.all(workers.map((worker) => worker.exit));
+  const exits = await stopChildren(workers);
   for (const [i, exit] of exits.entries()) expect({ worker: i, ...exit }).toEqual({ worker: i, code: exit.signal === 'SIGKILL' ? null : 0, signal: exit.signal });
 }
 
 describe('three worker processes', () => {
   it('share one provider limit: never above 50 requests/s, at least 90 % of it, no 429', async () => {
     const COUNT = 400; // one POST each: about 8 s at 50/s
-    const { config, input } = await setup({ yativo: { ...sandboxProvidersConfig(sandbox).yativo, rateLimit: { perSecond: 50, concurrency: 4 } } }, COUNT);
+    const { config, input } = await deployment.setup({ yativo: { ...sandboxProvidersConfig(sandbox).yativo, rateLimit: { perSecond: 50, concurrency: 4 } } }, COUNT);
     sandbox.setRateLimit('yativo', { perSecond: 50 });
     sandbox.setLog(true);
-    const workers = await startWorkers(config, 3);
+    const workers = await deployment.startWorkers(config, 3);
 
-    const { code, report } = await coordinate(config, input);
+    const { code, report } = await deployment.coordinate(config, input);
     await stopWorkers(workers);
 
     const stats = sandbox.stats('yativo');
@@ -117,10 +72,10 @@ describe('three worker processes', () => {
       bluetape: { ...base.bluetape, ...limits, createMissing: true },
       'invisible-collector': { ...base['invisible-collector'], ...limits, createMissing: true },
     };
-    const { config, input, state } = await setup(providers, COUNT);
-    const workers = await startWorkers(config, 3);
+    const { config, input, state } = await deployment.setup(providers, COUNT);
+    const workers = await deployment.startWorkers(config, 3);
 
-    const run = coordinate(config, input);
+    const run = deployment.coordinate(config, input);
     // About 7 requests per customer: kill one worker early, while it holds jobs.
     await until('the run to be under way', () => totalRequests(sandbox) >= 150, 60_000);
     workers[0]!.kill('SIGKILL');
@@ -135,8 +90,8 @@ describe('three worker processes', () => {
     }
     expectExactlyOnce(COUNT);
 
-    const queue = testQueue(namespace);
-    cleanups.push(() => queue.close());
+    const queue = testQueue(deployment.namespace);
+    deployment.defer(() => queue.close());
     expect(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed')).toEqual({ waiting: 0, active: 0, delayed: 0, prioritized: 0, failed: 0 });
     // The kill did land mid-job: some job was handed on by the stalled-job check.
     const completed = await queue.getJobs(['completed'], 0, -1);
@@ -144,7 +99,7 @@ describe('three worker processes', () => {
     expect(completed.filter((job) => job.stalledCounter > 0).length).toBeGreaterThan(0);
 
     const store = await PostgresStateStore.open(state);
-    cleanups.push(() => store.close());
+    deployment.defer(() => store.close());
     expect(await store.attention()).toEqual([]);
     expect(await store.integrityCheck()).toEqual([]);
   }, 90_000);
