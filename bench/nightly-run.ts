@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config/config.js';
 import { rawFingerprint } from '../src/job/raw-lines.js';
 import { runSync, type Progress } from '../src/job/run-sync.js';
 import { SyncEngine } from '../src/push/engine.js';
-import { openSource, type SourceRecord } from '../src/sources/index.js';
+import { openSource, type SourceItem } from '../src/sources/index.js';
 import { SqliteStateStore } from '../src/state/sqlite-store.js';
 import { profiled } from './harness.js';
 
@@ -56,14 +56,16 @@ const engine = new SyncEngine(adapters, store, config.retry);
 const source = await openSource({ input: options.input });
 const startRssMB = process.memoryUsage().rss / MB;
 
-/** The source's first `max` records (the reader itself is the real one). */
-async function* take(records: AsyncIterable<SourceRecord>, max: number | undefined): AsyncGenerator<SourceRecord> {
+/** The source's first `max` lines (the reader itself is the real one; the generated file has no blank line). */
+async function* take(batches: AsyncIterable<readonly SourceItem[]>, max: number | undefined): AsyncGenerator<readonly SourceItem[]> {
   let count = 0;
-  if (max === 0) return;
-  for await (const record of records) {
-    yield record;
-    count += 1;
-    if (max !== undefined && count >= max) return;
+  for await (const batch of batches) {
+    if (max !== undefined && count + batch.length >= max) {
+      yield batch.slice(0, max - count);
+      return;
+    }
+    yield batch;
+    count += batch.length;
   }
 }
 
@@ -90,7 +92,7 @@ const log = (message: string): void => console.log(`  [nightly run] ${message}`)
 const { value: report } = await profiled({ profile: options.profile, log }, 'nightly-diff', () =>
   runSync({
     engine,
-    records: take(source.records, options.maxRecords),
+    batches: take(source.batches, options.maxRecords),
     // As the CLI does: lines byte-identical to last night's confirmed ones are skipped unparsed.
     rawFingerprint: rawFingerprint(adapters),
     signal: stop.signal,

@@ -62,7 +62,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   try {
     report = await runSync({
       engine,
-      records: source.records,
+      batches: source.batches,
       only,
       dryRun: flags.dryRun,
       full: flags.full,

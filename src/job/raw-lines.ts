@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Adapter } from '../adapter/adapter.js';
 
 /**
@@ -17,6 +17,15 @@ export function rawFingerprint(adapters: readonly Adapter[]): string {
   return JSON.stringify({ mappings: MAPPINGS_VERSION, providers });
 }
 
-export function rawLineHash(fingerprint: string, raw: string): string {
-  return createHash('sha256').update(fingerprint).update('\n').update(raw).digest('base64url');
+/** Of the fingerprint, a newline and the line's bytes (the same digest as of the line decoded as UTF-8). */
+export function rawLineHash(fingerprint: string, raw: Buffer | string): string {
+  // One-shot over one buffer: about twice as fast as a Hash object per line, which a million lines feel.
+  return hash('sha256', Buffer.concat([prefixOf(fingerprint), typeof raw === 'string' ? Buffer.from(raw) : raw]), 'base64url');
+}
+
+let lastPrefix: { fingerprint: string; bytes: Buffer } | undefined;
+
+function prefixOf(fingerprint: string): Buffer {
+  if (lastPrefix?.fingerprint !== fingerprint) lastPrefix = { fingerprint, bytes: Buffer.from(`${fingerprint}\n`) };
+  return lastPrefix.bytes;
 }

@@ -2,7 +2,7 @@ import { validateCustomer } from '../model/customer.js';
 import type { ProviderId } from '../providers.js';
 import type { SyncEngine } from '../push/engine.js';
 import type { PushResult } from '../push/engine.js';
-import type { SourceRecord } from '../sources/index.js';
+import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
 import { isRawLineStore, type RawLineStore } from '../state/store.js';
 import { rawLineHash } from './raw-lines.js';
 import { ReportBuilder, type SyncReport } from './report.js';
@@ -17,9 +17,13 @@ export interface Progress {
   perProvider: Partial<Record<ProviderId, { sent: number; failed: number }>>;
 }
 
-export interface RunSyncOptions {
+/** The input: a source's `batches` (NDJSON lines then go unparsed when the raw-line skip applies), or its `records`. */
+export type RunSyncInput =
+  | { batches: AsyncIterable<readonly SourceItem[]>; records?: never }
+  | { records: AsyncIterable<SourceRecord>; batches?: never };
+
+export type RunSyncOptions = RunSyncInput & {
   engine: SyncEngine;
-  records: AsyncIterable<SourceRecord>;
   only?: readonly ProviderId[] | undefined;
   dryRun?: boolean | undefined;
   full?: boolean | undefined;
@@ -33,9 +37,9 @@ export interface RunSyncOptions {
   /** Records in flight at once. @default 64 */
   maxInFlight?: number | undefined;
   onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
-}
+};
 
-/** Records hashed and looked up together: one query per batch instead of one per line. */
+/** Confirmed lines written together: one transaction per batch instead of one per line. */
 const RAW_BATCH = 512;
 
 /**
@@ -91,19 +95,14 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     }
   };
 
-  const take = async (record: SourceRecord, known: ReadonlySet<string>): Promise<void> => {
+  /** Starts a record; a promise to await only when `maxInFlight` records are in flight. */
+  const take = (record: SourceRecord, hash: string | undefined): Promise<void> | undefined => {
     builder.read();
     progress.read += 1;
     if (record.error !== undefined) {
       builder.invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
       progress.invalid += 1;
-      return;
-    }
-    const hash = raw && record.raw !== undefined ? raw.hash(record.raw) : undefined;
-    if (hash !== undefined && known.has(hash)) {
-      builder.unchangedEverywhere();
-      progress.done += 1;
-      return;
+      return undefined;
     }
     const task = deliver(record, hash).finally(() => {
       inFlight.delete(task);
@@ -111,26 +110,37 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
       options.onProgress?.(progress);
     });
     inFlight.add(task);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    return inFlight.size >= limit ? Promise.race(inFlight) : undefined;
   };
 
-  let batch: SourceRecord[] = [];
-  const drain = async (): Promise<void> => {
-    const known = raw ? raw.known(batch) : EMPTY;
-    for (const record of batch) {
+  // A line every provider confirmed last time, byte for byte, is counted and left: no parse, no validation, no
+  // state read per record. Everything else goes through `take`.
+  const unchanged = (): void => {
+    builder.read();
+    builder.unchangedEverywhere();
+    progress.read += 1;
+    progress.done += 1;
+  };
+
+  for await (const batch of options.batches ?? singles(options.records)) {
+    if (signal?.aborted) break;
+    const hashes = raw?.hashes(batch);
+    const known = raw && hashes ? raw.known(hashes) : EMPTY;
+    for (const [i, item] of batch.entries()) {
       if (signal?.aborted) break;
-      await take(record, known);
+      const hash = hashes?.[i];
+      if (hash !== undefined && known.has(hash)) {
+        unchanged();
+        continue;
+      }
+      const record = isUnparsed(item) ? item.parse() : item;
+      if (record === undefined) continue;
+      const full = take(record, hash);
+      if (full) await full;
     }
-    batch = [];
     raw?.flush();
     options.onProgress?.(progress);
-  };
-  for await (const record of options.records) {
-    if (signal?.aborted) break;
-    batch.push(record);
-    if (batch.length >= (raw ? RAW_BATCH : 1)) await drain();
   }
-  if (!signal?.aborted) await drain();
   await Promise.all(inFlight);
   raw?.flush();
   options.onProgress?.(progress);
@@ -157,13 +167,14 @@ class RawLines {
     readonly store: RawLineStore,
   ) {}
 
-  hash(raw: string): string {
-    return rawLineHash(this.fingerprint, raw);
+  /** Per item, the hash of its raw line; `undefined` for a record that has none (CSV, JSON, an error). */
+  hashes(batch: readonly SourceItem[]): Array<string | undefined> {
+    return batch.map((item) => (isUnparsed(item) ? rawLineHash(this.fingerprint, item.bytes) : undefined));
   }
 
-  known(batch: readonly SourceRecord[]): ReadonlySet<string> {
-    const hashes = batch.flatMap((record) => (record.raw !== undefined && record.error === undefined ? [this.hash(record.raw)] : []));
-    return hashes.length === 0 ? EMPTY : this.store.knownRawLines(hashes);
+  known(hashes: ReadonlyArray<string | undefined>): ReadonlySet<string> {
+    const present = hashes.filter((hash) => hash !== undefined);
+    return present.length === 0 ? EMPTY : this.store.knownRawLines(present);
   }
 
   /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */

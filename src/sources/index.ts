@@ -2,39 +2,56 @@ import { csvRecords } from './csv.js';
 import { openInput, resolveFormat, type Input } from './input.js';
 import { jsonArrayRecords } from './json-array.js';
 import { DEFAULT_MAX_RECORD_BYTES } from './limits.js';
-import { ndjsonRecords } from './ndjson.js';
-import type { OpenSourceOptions, Source, SourceFormat, SourceRecord } from './types.js';
+import { ndjsonBatches } from './ndjson.js';
+import { isUnparsed, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord } from './types.js';
 
 export { SourceError } from './errors.js';
-export { SOURCE_FORMATS, type OpenSourceOptions, type Source, type SourceFormat, type SourceRecord } from './types.js';
+export { isUnparsed, SOURCE_FORMATS, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord, type UnparsedLine } from './types.js';
 
-function recordsOf(format: SourceFormat, input: Input, maxRecordBytes: number): AsyncGenerator<SourceRecord> {
+/** CSV and JSON records one at a time (each is parsed as it is read); NDJSON lines grouped as read, unparsed. */
+function batchesOf(format: SourceFormat, input: Input, maxRecordBytes: number): AsyncGenerator<readonly SourceItem[]> {
   switch (format) {
     case 'ndjson':
-      return ndjsonRecords(input.chunks(), maxRecordBytes);
+      return ndjsonBatches(input.chunks(), maxRecordBytes);
     case 'csv':
-      return csvRecords(input, maxRecordBytes);
+      return singles(csvRecords(input, maxRecordBytes));
     case 'json':
-      return jsonArrayRecords(input, maxRecordBytes);
+      return singles(jsonArrayRecords(input, maxRecordBytes));
   }
 }
 
+/** Records as batches of one, for a consumer of batches given records. */
+export async function* singles(records: AsyncIterable<SourceRecord>): AsyncGenerator<readonly SourceItem[]> {
+  for await (const record of records) yield [record];
+}
+
 /**
- * The records, the first one possibly read already; none once the source is closed. The guard matters: closing ends
+ * The batches, the first one possibly read already; none once the source is closed. The guard matters: closing ends
  * the byte stream early, and a parser then flushes what it holds, which could be a row cut short.
  */
 async function* deliver(
-  first: IteratorResult<SourceRecord, void> | undefined,
-  rest: AsyncGenerator<SourceRecord>,
+  first: IteratorResult<readonly SourceItem[], void> | undefined,
+  rest: AsyncGenerator<readonly SourceItem[]>,
   input: Input,
-): AsyncGenerator<SourceRecord, void, undefined> {
+): AsyncGenerator<readonly SourceItem[], void, undefined> {
   if (first !== undefined) {
     if (first.done === true || input.isClosed()) return;
     yield first.value;
   }
-  for await (const record of rest) {
+  for await (const batch of rest) {
     if (input.isClosed()) return;
-    yield record;
+    yield batch;
+  }
+}
+
+/** The records of `batches`, one at a time, NDJSON lines parsed; none once the source is closed. */
+async function* flatten(batches: AsyncIterable<readonly SourceItem[]>, input: Input): AsyncGenerator<SourceRecord, void, undefined> {
+  for await (const batch of batches) {
+    for (const item of batch) {
+      if (input.isClosed()) return;
+      const record = isUnparsed(item) ? item.parse() : item;
+      if (record !== undefined) yield record;
+    }
   }
 }
 
@@ -52,15 +69,16 @@ export async function openSource(options: OpenSourceOptions): Promise<Source> {
   const format = resolveFormat(options.input, options.format);
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const input = await openInput(options.input, options.stdin);
-  const records = recordsOf(format, input, maxRecordBytes);
-  let first: IteratorResult<SourceRecord, void> | undefined;
+  const read = batchesOf(format, input, maxRecordBytes);
+  let first: IteratorResult<readonly SourceItem[], void> | undefined;
   if (format !== 'ndjson') {
     try {
-      first = await records.next();
+      first = await read.next();
     } catch (error) {
       await input.close();
       throw error;
     }
   }
-  return { format, records: deliver(first, records, input), close: () => input.close() };
+  const batches = deliver(first, read, input);
+  return { format, batches, records: flatten(batches, input), close: () => input.close() };
 }

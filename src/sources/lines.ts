@@ -5,11 +5,13 @@ const CARRIAGE_RETURN = 0x0d;
 export type Line = { line: number; bytes: Buffer; tooLong?: never } | { line: number; tooLong: true; bytes?: never };
 
 /**
- * Splits a byte stream into lines at `\n` (a `\r` before it is dropped), in bounded memory: a line longer than
- * `maxBytes` is not kept, it comes out as `tooLong` once its end is reached. `\n` never occurs inside a multi-byte
- * UTF-8 sequence, so splitting bytes before decoding is safe.
+ * Splits a byte stream into lines at `\n` (a `\r` before it is dropped), in bounded memory, yielding the lines that
+ * end in each chunk together: one array per chunk instead of one await per line, which on a million-line input is
+ * a large share of the cost of reading. A line longer than `maxBytes` is not kept, it comes out as `tooLong` once
+ * its end is reached. `\n` never occurs inside a multi-byte UTF-8 sequence, so splitting bytes before decoding is
+ * safe.
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Line> {
+export async function* splitLineBatches(chunks: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Line[]> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;
@@ -25,13 +27,15 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes: numbe
   };
 
   for await (const chunk of chunks) {
+    const lines: Line[] = [];
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, end);
       start = end + 1;
       tooLong ||= size + piece.length > maxBytes;
-      yield take(piece);
+      lines.push(take(piece));
     }
+    if (lines.length > 0) yield lines;
     const rest = chunk.subarray(start);
     if (rest.length === 0) continue;
     size += rest.length;
@@ -42,7 +46,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes: numbe
       parts.push(rest);
     }
   }
-  if (size > 0 || tooLong) yield take(Buffer.alloc(0));
+  if (size > 0 || tooLong) yield [take(Buffer.alloc(0))];
 }
 
 function join(parts: readonly Buffer[], last: Buffer, size: number): Buffer {

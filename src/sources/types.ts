@@ -25,10 +25,34 @@ export type SourceRecord =
     }
   | { line: number; error: string; raw?: string; value?: never };
 
+/**
+ * An NDJSON line not parsed yet. Parsing is most of the cost of reading, and the sync job skips a line that is byte
+ * for byte the one every provider confirmed last time: it hashes `bytes` first and parses only the lines it must.
+ */
+export interface UnparsedLine {
+  readonly line: number;
+  /** The line as read, without its line ending or BOM. */
+  readonly bytes: Buffer;
+  /** The record the line holds, or `undefined` for a line of only whitespace (skipped, as a blank line is). */
+  parse(): SourceRecord | undefined;
+}
+
+/** What a batch holds: records read already, or lines whose parsing is left to the consumer. */
+export type SourceItem = SourceRecord | UnparsedLine;
+
+export function isUnparsed(item: SourceItem): item is UnparsedLine {
+  return 'bytes' in item;
+}
+
 export interface Source {
   readonly format: SourceFormat;
-  /** The records, streamed; iterate once. Reading stops while the consumer does not ask for the next record. */
+  /**
+   * The records, streamed. Iterate once, this or `batches`. Reading stops while the consumer does not ask for the
+   * next record.
+   */
   readonly records: AsyncIterable<SourceRecord>;
+  /** The same records, in input order, grouped as they were read; NDJSON lines come unparsed. */
+  readonly batches: AsyncIterable<readonly SourceItem[]>;
   /** Stops reading (e.g. on SIGINT) and releases the file or stream; the records then end. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { openSource } from '../../src/sources/index.js';
+import { isUnparsed, openSource } from '../../src/sources/index.js';
 import { readAll, stdinOf, tempDir } from './helpers.js';
 
 const file = tempDir();
 
 describe('NDJSON source', () => {
+  it('gives its lines unparsed through batches: bytes as read, blank lines left out, parse() on demand', async () => {
+    const path = file('batches.ndjson', '{"id":"c1"}\r\n\n  \n{oops\n{"id":"c2"}');
+    const source = await openSource({ input: path });
+    const items = [];
+    for await (const batch of source.batches) items.push(...batch);
+    await source.close();
+    expect(items.map((item) => (isUnparsed(item) ? [item.line, item.bytes.toString()] : item))).toEqual([
+      [1, '{"id":"c1"}'],
+      [4, '{oops'],
+      [5, '{"id":"c2"}'],
+    ]);
+    expect(items.map((item) => (isUnparsed(item) ? item.parse() : item))).toEqual([
+      { line: 1, value: { id: 'c1' }, raw: '{"id":"c1"}' },
+      { line: 4, error: 'not valid JSON' },
+      { line: 5, value: { id: 'c2' }, raw: '{"id":"c2"}' },
+    ]);
+  });
+
   it('reads one record per line with 1-based line numbers and the line text as raw', async () => {
     const path = file('a.ndjson', '{"id":"c1","email":"a@example.com"}\n{"id":"c2"}\n');
     expect(await readAll({ input: path })).toEqual([

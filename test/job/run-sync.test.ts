@@ -1,0 +1,77 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
+import { rawFingerprint } from '../../src/job/raw-lines.js';
+import { runSync } from '../../src/job/run-sync.js';
+import { SyncEngine } from '../../src/push/engine.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { isUnparsed, openSource, type SourceItem } from '../../src/sources/index.js';
+import { SqliteStateStore } from '../../src/state/sqlite-store.js';
+import { customer, ndjson, tempDir } from '../cli/helpers.js';
+
+let sandbox: Sandbox;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeEach(async () => {
+  sandbox = await startSandbox();
+  tmp = tempDir();
+});
+afterEach(async () => {
+  await sandbox.close();
+  tmp.remove();
+});
+
+/** One night: the file through the NDJSON source's batches, counting the lines the run asked to parse. */
+async function night(lines: unknown[]) {
+  const input = join(tmp.dir, 'customers.ndjson');
+  writeFileSync(input, ndjson(lines));
+  const adapter = invisibleCollector({
+    baseUrl: sandbox.urls['invisible-collector'],
+    token: sandbox.credentials['invisible-collector'].token,
+    createMissing: true,
+  });
+  const engine = new SyncEngine([adapter], SqliteStateStore.open(join(tmp.dir, 'state.db')), { retries: 0 });
+  const source = await openSource({ input });
+  const parsed: number[] = [];
+  async function* counting(): AsyncGenerator<readonly SourceItem[]> {
+    for await (const batch of source.batches) {
+      yield batch.map((item) =>
+        isUnparsed(item)
+          ? {
+              line: item.line,
+              bytes: item.bytes,
+              parse: () => {
+                parsed.push(item.line);
+                return item.parse();
+              },
+            }
+          : item,
+      );
+    }
+  }
+  try {
+    const report = await runSync({ engine, batches: counting(), rawFingerprint: rawFingerprint([adapter]) });
+    return { report, parsed };
+  } finally {
+    await source.close();
+    await engine.close();
+  }
+}
+
+describe('runSync over NDJSON batches', () => {
+  it('parses only the lines that differ from the last confirmed ones; the others count as unchanged unread', async () => {
+    const first = await night([customer(1), customer(2), customer(3)]);
+    expect(first.parsed).toEqual([1, 2, 3]);
+    expect(first.report.providers['invisible-collector']).toMatchObject({ created: 3 });
+    const requests = sandbox.stats('invisible-collector').requests;
+
+    const second = await night([customer(1), customer(2, { lastName: 'Changed' }), customer(3), '{not json']);
+    expect(second.parsed).toEqual([2, 4]);
+    expect(second.report.records).toEqual({ read: 4, invalid: 1 });
+    expect(second.report.invalid).toEqual([{ line: 4, issues: [{ path: '', message: 'not valid JSON' }] }]);
+    expect(second.report.providers['invisible-collector']).toMatchObject({ unchanged: 2, updated: 1, failed: 0 });
+    // One PUT for the changed customer, nothing for the two identical lines.
+    expect(sandbox.stats('invisible-collector').requests - requests).toBe(1);
+  });
+});
