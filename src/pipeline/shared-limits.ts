@@ -1,5 +1,12 @@
+import { createRequire } from 'node:module';
 import Bottleneck from 'bottleneck';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+
+/**
+ * ioredis is loaded when a process shares limits, not by every import of the library: it is about 23 MB of RSS
+ * that a process without Redis (most library users, every plain nightly sync) has no use for.
+ */
+const loadRedis = (): typeof Redis => (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
 
 /**
  * One Redis connection through which every provider gate of this process shares its limit with other
@@ -11,7 +18,8 @@ export class SharedLimits {
 
   constructor(redisUrl: string, readonly namespace = 'customer-sync') {
     // maxRetriesPerRequest null: a limiter waits out a Redis blip instead of failing the request it guards.
-    this.#client = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    const RedisClient = loadRedis();
+    this.#client = new RedisClient(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection = new Bottleneck.IORedisConnection({ client: this.#client });
   }
 
