@@ -34,6 +34,15 @@ export interface RateLimitEvent {
   waitMs: number;
 }
 
+/**
+ * A 429 lowered the rate requests to the provider are spaced at, or a quiet period raised it back toward the
+ * configured `rateLimit.perSecond` (never above it).
+ */
+export interface RateAdjustedEvent {
+  provider: ProviderId;
+  perSecond: number;
+}
+
 /** One provider's outcome for one customer. */
 export interface ResultEvent {
   customerId: string;
@@ -45,6 +54,7 @@ export interface SyncEventMap {
   request: [RequestEvent];
   retry: [RetryEvent];
   rateLimit: [RateLimitEvent];
+  rateAdjusted: [RateAdjustedEvent];
   result: [ResultEvent];
 }
 

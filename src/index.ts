@@ -18,6 +18,6 @@ export type {
   RequestSpec,
   RetryOptions,
 } from './adapter/definition.js';
-export type { SyncEventMap, RequestEvent, RetryEvent, RateLimitEvent, ResultEvent } from './events.js';
+export type { SyncEventMap, RequestEvent, RetryEvent, RateLimitEvent, RateAdjustedEvent, ResultEvent } from './events.js';
 export { MemoryStateStore } from './state/memory-store.js';
 export type { StateStore, LinkState, CreateIntent, FailureRecord } from './state/store.js';

@@ -41,7 +41,11 @@ export class ProviderPipeline {
     this.now = hooks.now ?? Date.now;
     this.random = hooks.random;
     this.http = new HttpClient(config);
-    this.gate = new ProviderGate({ ...config.rateLimit, shared: config.shared }, { now: this.now, sleep: hooks.pause ?? hooks.sleep });
+    const onRateAdjusted = (perSecond: number) => events.emit('rateAdjusted', { provider: config.provider, perSecond });
+    this.gate = new ProviderGate(
+      { ...config.rateLimit, shared: config.shared, onRateAdjusted },
+      { now: this.now, sleep: hooks.pause ?? hooks.sleep },
+    );
     const { token, exchange } = config.auth;
     if (token === undefined && exchange) {
       const fetchToken = async () => {
@@ -139,6 +143,8 @@ export class ProviderPipeline {
     if (!(error instanceof AttemptFailure)) throw unexpectedError(error, this.context(spec, ctx));
     const policy = this.config.retry;
     const decision = decideRetry(error.info, { attempt, retrySafe: error.retrySafe, policy, random: this.random });
+    // Too fast whether or not this request is tried again: the ones behind it would be refused too.
+    if (error.status === 429) this.gate.slowDown(decision.retry ? decision.delayMs : 0);
     if (!decision.retry) throw finalError(error, attempt, policy, this.context(spec, ctx));
 
     const { provider } = this.config;

@@ -1,13 +1,19 @@
 import Bottleneck from 'bottleneck';
+import { AdaptiveRate } from './adaptive-rate.js';
 import { yieldWithoutTimerFloor } from './bottleneck-yield.js';
 
 export interface GateOptions {
-  /** Steady request rate; requests are spaced `1000 / perSecond` ms apart, never sent in bursts. */
+  /**
+   * Steady request rate; requests are spaced `1000 / perSecond` ms apart, never sent in bursts. A 429 lowers it
+   * for a while (see AdaptiveRate); it never goes above this.
+   */
   perSecond: number;
   /** Requests on the wire at the same time. */
   concurrency: number;
   /** Share this limit (and its 429 pauses) with every process using the same id, through Redis. */
   shared?: { connection: Bottleneck.IORedisConnection; id: string } | undefined;
+  /** Called with the new rate whenever a 429 lowers it or a quiet period raises it back toward `perSecond`. */
+  onRateAdjusted?: ((perSecond: number) => void) | undefined;
 }
 
 /**
@@ -63,6 +69,8 @@ const REQUEUED_PRIORITY = 0;
 /** Every request to one provider passes here: one Bottleneck per provider, plus a provider-wide pause. */
 export class ProviderGate {
   private readonly limiter: Bottleneck;
+  private readonly rate: AdaptiveRate;
+  private readonly onRateAdjusted: ((perSecond: number) => void) | undefined;
   private readonly now: () => number;
   private readonly injectedSleep: ((ms: number) => Promise<void>) | undefined;
   private paused = false;
@@ -76,10 +84,8 @@ export class ProviderGate {
     if (!(options.perSecond > 0) || !(options.concurrency >= 1)) {
       throw new RangeError('perSecond must be > 0 and concurrency >= 1');
     }
-    const spacing = (1000 / options.perSecond) * (options.shared ? SHARED_SPACING_MARGIN : SPACING_MARGIN);
-    // Bottleneck's Redis scripts want whole ms; the local store takes fractions, so 10,000/s stays 10,000/s.
-    const limits = { maxConcurrent: Math.floor(options.concurrency), minTime: options.shared ? Math.ceil(spacing) : spacing };
     this.shared = options.shared !== undefined;
+    const limits = { maxConcurrent: Math.floor(options.concurrency), minTime: this.minTime(options.perSecond) };
     this.limiter = options.shared
       ? new Bottleneck({
           ...limits,
@@ -97,10 +103,17 @@ export class ProviderGate {
     else yieldWithoutTimerFloor(this.limiter);
     this.now = clock.now ?? Date.now;
     this.injectedSleep = clock.sleep;
+    this.rate = new AdaptiveRate(options.perSecond, this.now);
+    this.onRateAdjusted = options.onRateAdjusted;
   }
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** The rate requests are spaced at now: `perSecond`, or lower after a 429. */
+  get perSecond(): number {
+    return this.rate.perSecond;
   }
 
   /** Runs `fn` when the limiter allows it and the provider is not paused. */
@@ -113,7 +126,11 @@ export class ProviderGate {
         // Bottleneck admits a job (and takes its minTime slot) before running it, so a job admitted just
         // before a pause could otherwise start inside the pause. Such a job hands its slot back and queues
         // again, ahead of newer jobs.
-        result = await this.limiter.schedule<T | typeof PAUSED>({ priority }, () => (this.paused ? Promise.resolve(PAUSED) : fn()));
+        result = await this.limiter.schedule<T | typeof PAUSED>({ priority }, () => {
+          if (this.paused) return Promise.resolve(PAUSED);
+          this.adjust(this.rate.started());
+          return fn();
+        });
       } catch (error) {
         if (error instanceof Bottleneck.BottleneckError && this.stopped) throw new GateStoppedError();
         throw error;
@@ -145,6 +162,15 @@ export class ProviderGate {
     });
   }
 
+  /**
+   * The provider refused a request for its rate (429): from now on requests are spaced for a little less than it
+   * admitted in the last second. `pauseMs` is the pause this 429 costs (0 if none), which `pauseFor` applies:
+   * the longer it is, the more rarely the rate is raised back toward `perSecond`.
+   */
+  slowDown(pauseMs = 0): void {
+    if (!this.stopped) this.adjust(this.rate.refused(pauseMs));
+  }
+
   /** Drops queued jobs, waits for running ones and clears the pause timer. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -154,6 +180,19 @@ export class ProviderGate {
     await this.limiter.stop({ dropWaitingJobs: true });
     // A shared limiter's connection belongs to SharedLimits, which closes it once for every provider.
     if (!this.shared) await this.limiter.disconnect();
+  }
+
+  private adjust(perSecond: number | undefined): void {
+    if (perSecond === undefined) return;
+    // Shared: written to Redis, so every process sharing the limit adopts the new spacing (last writer wins).
+    quietly(this.limiter.updateSettings({ minTime: this.minTime(perSecond) }));
+    this.onRateAdjusted?.(perSecond);
+  }
+
+  private minTime(perSecond: number): number {
+    const spacing = (1000 / perSecond) * (this.shared ? SHARED_SPACING_MARGIN : SPACING_MARGIN);
+    // Bottleneck's Redis scripts want whole ms; the local store takes fractions, so 10,000/s stays 10,000/s.
+    return this.shared ? Math.ceil(spacing) : spacing;
   }
 
   private resume(): void {

@@ -52,10 +52,17 @@ export function makePipeline(overrides: Partial<PipelineConfig> = {}, hooks: Pip
   const events = new SyncEvents();
   const sleeps: number[] = [];
   const pauses: number[] = [];
-  const emitted: { [K in keyof SyncEventMap]: SyncEventMap[K][0][] } = { request: [], retry: [], rateLimit: [], result: [] };
+  const emitted: { [K in keyof SyncEventMap]: SyncEventMap[K][0][] } = {
+    request: [],
+    retry: [],
+    rateLimit: [],
+    rateAdjusted: [],
+    result: [],
+  };
   events.on('request', (e) => emitted.request.push(e));
   events.on('retry', (e) => emitted.retry.push(e));
   events.on('rateLimit', (e) => emitted.rateLimit.push(e));
+  events.on('rateAdjusted', (e) => emitted.rateAdjusted.push(e));
   const pipeline = new ProviderPipeline(makeConfig(overrides), events, {
     sleep: async (ms) => {
       sleeps.push(ms);

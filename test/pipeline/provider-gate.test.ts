@@ -45,6 +45,24 @@ describe('ProviderGate', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
   });
 
+  it('after a 429, spaces requests at the lowered rate', async () => {
+    const adjusted: number[] = [];
+    // The estimate runs on the injected clock (one start, at 0); the spacing is Bottleneck's, in real time.
+    const g = gate({ perSecond: 10, concurrency: 4, onRateAdjusted: (r) => adjusted.push(r) }, { now: () => 0 });
+    await g.schedule(async () => 'refused');
+    g.slowDown();
+    // One request in the last second: the bound, half of 10/s, less the 5 % margin.
+    expect(g.perSecond).toBe(4.75);
+    expect(adjusted).toEqual([4.75]);
+
+    const starts: number[] = [];
+    await Promise.all([1, 2, 3, 4].map(() => g.schedule(async () => void starts.push(Date.now()))));
+    const gaps = starts.slice(1).map((at, i) => at - (starts[i] ?? at));
+    // 1000 / 4.75 × 1.03 ≈ 217 ms apart, where 10/s was 103.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(170);
+    expect(adjusted).toEqual([4.75]);
+  });
+
   it('runs at most `concurrency` jobs at once', async () => {
     const g = gate({ perSecond: 1000, concurrency: 2 });
     let running = 0;
