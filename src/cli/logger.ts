@@ -20,6 +20,7 @@ export function logEngineEvents(events: SyncEvents, log: Logger): void {
     log.info({ provider: e.provider, customerId: e.customerId, attempt: e.attempt, delayMs: e.delayMs, kind: e.kind, status: e.status }, 'retry'),
   );
   events.on('rateLimit', (e) => log.warn({ provider: e.provider, waitMs: e.waitMs }, 'provider paused by a 429'));
+  events.on('rateAdjusted', (e) => log.info({ provider: e.provider, perSecond: e.perSecond }, 'provider rate adjusted'));
   events.on('result', ({ customerId, provider, outcome }) => {
     if (outcome.status === 'failed' && outcome.error) {
       const { kind, status, message } = outcome.error;
