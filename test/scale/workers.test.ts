@@ -32,7 +32,11 @@ afterEach(async () => {
 /** Stops the workers gracefully and checks they said so with exit code 0. */
 async function stopWorkers(workers: Child[]): Promise<void> {
   const exits = await stopChildren(workers);
-  for (const [i, exit] of exits.entries()) expect({ worker: i, ...exit }).toEqual({ worker: i, code: exit.signal === 'SIGKILL' ? null : 0, signal: exit.signal });
+  for (const [i, exit] of exits.entries()) {
+    // On a failure, the worker's own last words say why (its log is on stderr).
+    const said = workers[i]?.stderr().split('\n').slice(-8).join('\n');
+    expect({ worker: i, ...exit }, said).toEqual({ worker: i, code: exit.signal === 'SIGKILL' ? null : 0, signal: exit.signal });
+  }
 }
 
 describe('three worker processes', () => {
