@@ -1,4 +1,5 @@
 import { validateCustomer } from '../model/customer.js';
+import type { Customer } from '../model/types.js';
 import type { ProviderId } from '../providers.js';
 import type { SyncEngine } from '../push/engine.js';
 import type { PushResult } from '../push/engine.js';
@@ -72,14 +73,28 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     }
   };
 
-  const deliver = async (record: SourceRecord, hash: string | undefined): Promise<void> => {
-    const checked = validateCustomer(record.value);
-    if (!checked.ok) {
-      builder.invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
+  /**
+   * A parsed record's customer, or undefined once it is reported invalid. A valid record counts as read when its
+   * push starts: a run stopped in between did not read it.
+   */
+  const check = (record: SourceRecord): Customer | undefined => {
+    if (record.error !== undefined) {
+      builder.read();
+      progress.read += 1;
+      builder.invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
       progress.invalid += 1;
-      return;
+      return undefined;
     }
-    const { customer } = checked;
+    const checked = validateCustomer(record.value);
+    if (checked.ok) return checked.customer;
+    builder.read();
+    progress.read += 1;
+    builder.invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
+    progress.invalid += 1;
+    return undefined;
+  };
+
+  const deliver = async (customer: Customer, hash: string | undefined): Promise<void> => {
     const previous = byCustomer.get(customer.id);
     const work = (async () => {
       if (previous) await previous;
@@ -95,16 +110,11 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     }
   };
 
-  /** Starts a record; a promise to await only when `maxInFlight` records are in flight. */
-  const take = (record: SourceRecord, hash: string | undefined): Promise<void> | undefined => {
+  /** Starts a push; a promise to await only when `maxInFlight` records are in flight. */
+  const take = (customer: Customer, hash: string | undefined): Promise<void> | undefined => {
     builder.read();
     progress.read += 1;
-    if (record.error !== undefined) {
-      builder.invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
-      progress.invalid += 1;
-      return undefined;
-    }
-    const task = deliver(record, hash).finally(() => {
+    const task = deliver(customer, hash).finally(() => {
       inFlight.delete(task);
       progress.done += 1;
       options.onProgress?.(progress);
@@ -114,7 +124,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   };
 
   // A line every provider confirmed last time, byte for byte, is counted and left: no parse, no validation, no
-  // state read per record. Everything else goes through `take`.
+  // state read per record. Everything else is checked, then pushed.
   const unchanged = (): void => {
     builder.read();
     builder.unchangedEverywhere();
@@ -126,6 +136,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     if (signal?.aborted) break;
     const hashes = raw?.hashes(batch);
     const known = raw && hashes ? raw.known(hashes) : EMPTY;
+    const pushes: Array<readonly [Customer, string | undefined]> = [];
     for (const [i, item] of batch.entries()) {
       if (signal?.aborted) break;
       const hash = hashes?.[i];
@@ -134,11 +145,18 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
         continue;
       }
       const record = isUnparsed(item) ? item.parse() : item;
-      if (record === undefined) continue;
-      const full = take(record, hash);
+      const customer = record && check(record);
+      if (customer) pushes.push([customer, hash]);
+    }
+    // Before anything is sent: the line each of these customers had confirmed no longer stands. Were it only
+    // replaced after the push, a process dying in between would keep it, and that old line, met again, would be
+    // skipped while the provider holds the newer one.
+    raw?.forget(pushes.map(([customer]) => customer.id));
+    for (const [customer, hash] of pushes) {
+      if (signal?.aborted) break;
+      const full = take(customer, hash);
       if (full) await full;
     }
-    raw?.flush();
     options.onProgress?.(progress);
   }
   await Promise.all(inFlight);
@@ -185,6 +203,13 @@ class RawLines {
     this.#seen.add(customerId);
     this.#pending.push([customerId, confirmed && !twice ? hash : null]);
     if (this.#pending.length >= RAW_BATCH) this.flush();
+  }
+
+  /** Durably, at once: one transaction for the batch's customers (their pending confirmations go with it). */
+  forget(customerIds: readonly string[]): void {
+    if (customerIds.length === 0) return;
+    for (const id of customerIds) this.#pending.push([id, null]);
+    this.flush();
   }
 
   flush(): void {

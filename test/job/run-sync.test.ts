@@ -22,8 +22,12 @@ afterEach(async () => {
   tmp.remove();
 });
 
-/** One night: the file through the NDJSON source's batches, counting the lines the run asked to parse. */
-async function night(lines: unknown[]) {
+/**
+ * One night: the file through the NDJSON source's batches, counting the lines the run asked to parse. With
+ * `dieAfterFirstPush`, nothing more reaches the state once a provider has taken the first push, as when the
+ * process is killed at that moment.
+ */
+async function night(lines: unknown[], { dieAfterFirstPush = false } = {}) {
   const input = join(tmp.dir, 'customers.ndjson');
   writeFileSync(input, ndjson(lines));
   const adapter = invisibleCollector({
@@ -31,7 +35,21 @@ async function night(lines: unknown[]) {
     token: sandbox.credentials['invisible-collector'].token,
     createMissing: true,
   });
-  const engine = new SyncEngine([adapter], SqliteStateStore.open(join(tmp.dir, 'state.db')), { retries: 0 });
+  const store = SqliteStateStore.open(join(tmp.dir, 'state.db'));
+  const engine = new SyncEngine([adapter], store, { retries: 0 });
+  if (dieAfterFirstPush) {
+    let dead = false;
+    const push = engine.push.bind(engine);
+    engine.push = async (...args) => {
+      const result = await push(...args);
+      dead = true;
+      return result;
+    };
+    const record = store.recordRawLines.bind(store);
+    store.recordRawLines = (entries) => {
+      if (!dead) record(entries);
+    };
+  }
   const source = await openSource({ input });
   const parsed: number[] = [];
   async function* counting(): AsyncGenerator<readonly SourceItem[]> {
@@ -73,5 +91,18 @@ describe('runSync over NDJSON batches', () => {
     expect(second.report.providers['invisible-collector']).toMatchObject({ unchanged: 2, updated: 1, failed: 0 });
     // One PUT for the changed customer, nothing for the two identical lines.
     expect(sandbox.stats('invisible-collector').requests - requests).toBe(1);
+  });
+
+  it('sends a line met again after a newer one was pushed but never confirmed in the state (process killed)', async () => {
+    const a = customer(1);
+    const b = customer(1, { lastName: 'Newer' });
+    await night([a]);
+    const killed = await night([b], { dieAfterFirstPush: true });
+    expect(killed.report.providers['invisible-collector']).toMatchObject({ updated: 1 });
+    // The provider holds b. Line a again must not pass for "confirmed last time": it is sent.
+    const third = await night([a]);
+    expect(third.parsed).toEqual([1]);
+    expect(third.report.providers['invisible-collector']).toMatchObject({ updated: 1, unchanged: 0 });
+    expect(sandbox.customers('invisible-collector')).toMatchObject([{ name: 'Person Number1' }]);
   });
 });
