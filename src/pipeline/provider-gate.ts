@@ -1,6 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { AdaptiveRate } from './adaptive-rate.js';
-import { yieldWithoutTimerFloor } from './bottleneck-yield.js';
+import { withoutTimerFloor } from './bottleneck-yield.js';
 
 export interface GateOptions {
   /**
@@ -100,7 +100,7 @@ export class ProviderGate {
       : new Bottleneck(limits);
     // Not awaited (a constructor); a failure only means Redis is gone, which every scheduled job will report.
     if (options.shared) quietly(this.limiter.updateSettings(limits));
-    else yieldWithoutTimerFloor(this.limiter);
+    else withoutTimerFloor(this.limiter);
     this.now = clock.now ?? Date.now;
     this.injectedSleep = clock.sleep;
     this.rate = new AdaptiveRate(options.perSecond, this.now);

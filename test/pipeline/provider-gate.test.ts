@@ -21,7 +21,7 @@ function manualSleep() {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('ProviderGate', () => {
-  it("waits on no 1 ms timer between a job's steps: one start timer per job, not one per step", async () => {
+  it("waits on no 1 ms timer at any step of a job: submit, register, start and free", async () => {
     const g = gate({ perSecond: 10_000, concurrency: 4 });
     await g.schedule(async () => 'warm');
     await new Promise((resolve) => setImmediate(resolve));
@@ -31,7 +31,7 @@ describe('ProviderGate', () => {
       // Bottleneck frees the slot after the job's promise settles: let that step run too.
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
       const shortTimers = timers.mock.calls.filter(([, ms]) => (ms ?? 0) <= 1);
-      expect(shortTimers).toHaveLength(1);
+      expect(shortTimers).toHaveLength(0);
     } finally {
       timers.mockRestore();
     }
@@ -117,6 +117,31 @@ describe('ProviderGate', () => {
     calls[1]?.end();
     await job;
     expect(ran).toBe(true);
+  });
+
+  it('stopped at any moment after jobs were admitted: each job runs or is refused, none after stop() resolves', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // Each k stops the gate one event-loop turn later: one of them lands between admission and start.
+      for (let k = 0; k < 8; k++) {
+        const g = gate({ perSecond: 10_000, concurrency: 8 });
+        let stopped = false;
+        const late: number[] = [];
+        const jobs = Array.from({ length: 6 }, (_, i) => g.schedule(async () => (stopped ? void late.push(i) : i)).catch((error: unknown) => error));
+        for (let i = 0; i < k; i++) await new Promise((resolve) => setImmediate(resolve));
+        await g.stop();
+        stopped = true;
+        const outcomes = await Promise.all(jobs);
+        for (const [i, outcome] of outcomes.entries()) expect([i, outcome instanceof GateStoppedError ? 'refused' : outcome]).toEqual([i, expect.anything()]);
+        for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+        expect(late).toEqual([]);
+      }
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it('rejects queued jobs with GateStoppedError when stopped', async () => {
