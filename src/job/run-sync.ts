@@ -5,8 +5,8 @@ import type { SyncEngine } from '../push/engine.js';
 import type { PushResult } from '../push/engine.js';
 import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
 import { isRawLineStore, type RawLineStore } from '../state/store.js';
-import { rawLineHash } from './raw-lines.js';
-import { ReportBuilder, type SyncReport } from './report.js';
+import { rawLineHasher } from './raw-lines.js';
+import { ReportBuilder, type ReportInvalid, type SyncReport } from './report.js';
 
 export interface Progress {
   read: number;
@@ -73,25 +73,27 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     }
   };
 
+  const read = (): void => {
+    builder.read();
+    progress.read += 1;
+  };
+
+  const invalid = (entry: ReportInvalid): undefined => {
+    read();
+    builder.invalid(entry);
+    progress.invalid += 1;
+    return undefined;
+  };
+
   /**
    * A parsed record's customer, or undefined once it is reported invalid. A valid record counts as read when its
    * push starts: a run stopped in between did not read it.
    */
   const check = (record: SourceRecord): Customer | undefined => {
-    if (record.error !== undefined) {
-      builder.read();
-      progress.read += 1;
-      builder.invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
-      progress.invalid += 1;
-      return undefined;
-    }
+    if (record.error !== undefined) return invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
     const checked = validateCustomer(record.value);
     if (checked.ok) return checked.customer;
-    builder.read();
-    progress.read += 1;
-    builder.invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
-    progress.invalid += 1;
-    return undefined;
+    return invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
   };
 
   const deliver = async (customer: Customer, hash: string | undefined): Promise<void> => {
@@ -112,8 +114,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
 
   /** Starts a push; a promise to await only when `maxInFlight` records are in flight. */
   const take = (customer: Customer, hash: string | undefined): Promise<void> | undefined => {
-    builder.read();
-    progress.read += 1;
+    read();
     const task = deliver(customer, hash).finally(() => {
       inFlight.delete(task);
       progress.done += 1;
@@ -126,9 +127,8 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   // A line every provider confirmed last time, byte for byte, is counted and left: no parse, no validation, no
   // state read per record. Everything else is checked, then pushed.
   const unchanged = (): void => {
-    builder.read();
+    read();
     builder.unchangedEverywhere();
-    progress.read += 1;
     progress.done += 1;
   };
 
@@ -180,14 +180,18 @@ class RawLines {
   /** Customers met twice in one input: which line is "the" line is unclear, so none is remembered. */
   readonly #seen = new Set<string>();
 
+  readonly #hash: (bytes: Buffer) => string;
+
   constructor(
-    readonly fingerprint: string,
+    fingerprint: string,
     readonly store: RawLineStore,
-  ) {}
+  ) {
+    this.#hash = rawLineHasher(fingerprint);
+  }
 
   /** Per item, the hash of its raw line; `undefined` for a record that has none (CSV, JSON, an error). */
   hashes(batch: readonly SourceItem[]): Array<string | undefined> {
-    return batch.map((item) => (isUnparsed(item) ? rawLineHash(this.fingerprint, item.bytes) : undefined));
+    return batch.map((item) => (isUnparsed(item) ? this.#hash(item.bytes) : undefined));
   }
 
   known(hashes: ReadonlyArray<string | undefined>): ReadonlySet<string> {

@@ -18,7 +18,7 @@ export type SourceRecord =
       value: unknown;
       /**
        * The record's text as read, when the text alone decides the value (NDJSON: the line, without its line
-       * ending or BOM). The sync job may hash it to skip an unchanged record without parsing it.
+       * ending or BOM). The sync job does not need it: it hashes an `UnparsedLine`'s bytes before any parsing.
        */
       raw?: string;
       error?: never;
