@@ -151,7 +151,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     // Before anything is sent: the line each of these customers had confirmed no longer stands. Were it only
     // replaced after the push, a process dying in between would keep it, and that old line, met again, would be
     // skipped while the provider holds the newer one.
-    raw?.forget(pushes.map(([customer]) => customer.id));
+    raw?.forget(pushes);
     for (const [customer, hash] of pushes) {
       if (signal?.aborted) break;
       const full = take(customer, hash);
@@ -209,11 +209,14 @@ class RawLines {
     if (this.#pending.length >= RAW_BATCH) this.flush();
   }
 
-  /** Durably, at once: one transaction for the batch's customers (their pending confirmations go with it). */
-  forget(customerIds: readonly string[]): void {
-    if (customerIds.length === 0) return;
-    for (const id of customerIds) this.#pending.push([id, null]);
-    this.flush();
+  /**
+   * Durably, at once: one transaction for the batch's customers whose line was hashed (their pending confirmations
+   * go with it). A record with no raw line (CSV, JSON) is never remembered by `settle` either.
+   */
+  forget(pushes: ReadonlyArray<readonly [Customer, string | undefined]>): void {
+    const before = this.#pending.length;
+    for (const [customer, hash] of pushes) if (hash !== undefined) this.#pending.push([customer.id, null]);
+    if (this.#pending.length > before) this.flush();
   }
 
   flush(): void {

@@ -105,4 +105,30 @@ describe('runSync over NDJSON batches', () => {
     expect(third.report.providers['invisible-collector']).toMatchObject({ updated: 1, unchanged: 0 });
     expect(sandbox.customers('invisible-collector')).toMatchObject([{ name: 'Person Number1' }]);
   });
+
+  it('writes nothing about raw lines for records that have none (CSV, JSON): no transaction per record', async () => {
+    const adapter = invisibleCollector({
+      baseUrl: sandbox.urls['invisible-collector'],
+      token: sandbox.credentials['invisible-collector'].token,
+      createMissing: true,
+    });
+    const store = SqliteStateStore.open(join(tmp.dir, 'state.db'));
+    const writes: unknown[] = [];
+    const record = store.recordRawLines.bind(store);
+    store.recordRawLines = (entries) => {
+      writes.push(entries);
+      record(entries);
+    };
+    const engine = new SyncEngine([adapter], store, { retries: 0 });
+    async function* records() {
+      for (const i of [1, 2, 3]) yield { line: i + 1, value: customer(i) };
+    }
+    try {
+      const report = await runSync({ engine, records: records(), rawFingerprint: rawFingerprint([adapter]) });
+      expect(report.providers['invisible-collector']).toMatchObject({ created: 3 });
+    } finally {
+      await engine.close();
+    }
+    expect(writes).toEqual([]);
+  });
 });
