@@ -1,11 +1,24 @@
 import * as z from 'zod';
 import { CustomerValidationError } from '../errors/validation-error.js';
+import type { ProviderId } from '../providers.js';
 import { toAlpha2 } from './countries.js';
-import { country, dateTime, email, EMPTY_REQUIRED, image, locale, MAX, positiveInt, text, yearMonth } from './fields.js';
+import {
+  country,
+  customerKind,
+  dateTime,
+  email,
+  EMPTY_REQUIRED,
+  image,
+  integerId,
+  locale,
+  MAX,
+  text,
+  yearMonth,
+} from './fields.js';
 import { compact, joinPresent } from './format.js';
 import { issueMessage, toValidationIssues } from './issues.js';
 import { normalizePhone } from './phone.js';
-import type { Customer, ValidationIssue } from './types.js';
+import type { Customer, ProviderIds, ValidationIssue } from './types.js';
 
 const NO_FIELDS = 'must have at least one field: leave it out instead';
 
@@ -35,14 +48,19 @@ const identityDocumentSchema = z
   })
   .refine(hasField, NON_EMPTY);
 
-const providerIdsSchema = z
-  .strictObject({
-    yativo: text().optional(),
-    fatora: positiveInt.optional(),
-    bluetape: text().optional(),
-    'invisible-collector': text().optional(),
-  })
-  .refine(hasField, NON_EMPTY);
+/**
+ * The id each provider may be given by, one entry per provider: typed by the provider list so that a provider added
+ * there cannot be forgotten here. Every id is optional, and `{}` means none is known (DESIGN §2), so, unlike
+ * `address`, an empty object is accepted.
+ */
+const PROVIDER_ID_FIELDS = {
+  yativo: text(),
+  fatora: integerId,
+  bluetape: text(),
+  'invisible-collector': text(),
+} satisfies Record<ProviderId, z.ZodType>;
+
+const providerIdsSchema = z.strictObject(PROVIDER_ID_FIELDS).partial();
 
 const recordSchema = z.strictObject({
   id: text(MAX.id, EMPTY_REQUIRED),
@@ -59,6 +77,7 @@ const recordSchema = z.strictObject({
   identityDocument: identityDocumentSchema.optional(),
   updatedAt: dateTime.optional(),
   providerIds: providerIdsSchema.optional(),
+  kind: customerKind.optional(),
 });
 
 type CustomerRecord = z.output<typeof recordSchema>;
@@ -106,6 +125,16 @@ function checkPhone(record: unknown, ctx: z.RefinementCtx): void {
   if (!result.ok) ctx.addIssue({ code: 'custom', path: ['phone'], message: result.message });
 }
 
+/**
+ * The ids given, or `undefined` when none is: `{}` (or only absent ids) must normalize as a record without
+ * `providerIds` does, or the same customer would hash differently.
+ */
+function knownProviderIds(ids: CustomerRecord['providerIds']): ProviderIds | undefined {
+  if (ids === undefined) return undefined;
+  const known = compact(ids);
+  return Object.keys(known).length === 0 ? undefined : known;
+}
+
 /** Cross-field normalization, on a record whose every field is valid. Keys follow DESIGN §2; none is `undefined`. */
 function toCustomer(record: CustomerRecord, ctx: z.RefinementCtx): Customer {
   const { id, email, name, firstName, lastName, phone, country, address } = record;
@@ -139,7 +168,8 @@ function toCustomer(record: CustomerRecord, ctx: z.RefinementCtx): Customer {
       notes: record.notes,
       identityDocument: record.identityDocument && compact(record.identityDocument),
       updatedAt: record.updatedAt,
-      providerIds: record.providerIds && compact(record.providerIds),
+      providerIds: knownProviderIds(record.providerIds),
+      kind: record.kind,
     }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { toAlpha2 } from './countries.js';
+import type { CustomerKind } from './types.js';
 
 /** Longest accepted strings, in UTF-16 code units, after trimming. */
 export const MAX = { id: 128, email: 254, short: 100, text: 1000, notes: 10_000, image: 10 * 1024 * 1024 } as const;
@@ -12,13 +13,13 @@ export const MAX = { id: 128, email: 254, short: 100, text: 1000, notes: 10_000,
 const EMPTY = 'must not be empty: leave the field out instead';
 export const EMPTY_REQUIRED = 'must not be empty';
 
+/** Half of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * A trimmed, non-empty string of at most `max` characters. Its issues abort implicitly: the field's later (costlier)
  * checks are skipped, the record's phone check is not.
  */
-/** Half of a UTF-16 surrogate pair without its other half. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export function text(max: number = MAX.text, emptyMessage = EMPTY) {
   return z
     .string()
@@ -82,14 +83,81 @@ export const image = text(MAX.image).refine(
 );
 
 export const yearMonth = text(MAX.short).regex(/^\d{4}-(?:0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM');
-export const dateTime = text(MAX.short).regex(
-  z.regexes.datetime({ offset: true }),
-  'must be an ISO 8601 date-time with seconds and Z or an offset, e.g. 2024-05-01T12:00:00Z',
+
+const HOUR = '(?:[01]\\d|2[0-3])';
+const MINUTE = '[0-5]\\d';
+/**
+ * Date, time (seconds and their fraction optional), zone. The zone is optional here so that a date-time without one
+ * gets its own message; the date is only shaped here, and checked by zod's calendar-aware date pattern.
+ */
+const DATE_TIME = new RegExp(
+  `^(?<date>\\d{4}-\\d{2}-\\d{2})T${HOUR}:${MINUTE}(?::${MINUTE}(?:\\.\\d+)?)?(?<zone>Z|[+-]${HOUR}:${MINUTE})?$`,
 );
-/** A safe integer above 0; checked by hand because `.int()` aborts explicitly. */
-export const positiveInt = z.number().check((payload) => {
+export const INVALID_DATE_TIME = 'must be an ISO 8601 date-time with Z or an offset, e.g. 2024-05-01T12:00:00Z';
+export const NO_TIME_ZONE = 'must include a time zone: Z or an offset such as +02:00';
+
+/**
+ * An ISO 8601 date-time with a zone, kept as given (trimmed): it is sent as is (BlueTape's `sourceModifiedDate`), and
+ * payload hashes already stored depend on its exact text.
+ */
+export const dateTime = text(MAX.short).check((payload) => {
   const { value: input } = payload;
-  if (!Number.isSafeInteger(input) || input <= 0) {
-    payload.issues.push({ code: 'custom', input, message: 'must be a positive integer' });
+  const groups = DATE_TIME.exec(input)?.groups;
+  const date = groups?.date;
+  if (date === undefined || !z.regexes.date.test(date)) {
+    payload.issues.push({ code: 'custom', input, message: INVALID_DATE_TIME });
+  } else if (groups?.zone === undefined) {
+    // Read in whichever zone the reader is in, the same record would mean different instants.
+    payload.issues.push({ code: 'custom', input, message: NO_TIME_ZONE });
   }
+});
+
+/** Values of `kind`, as a record so that the type and this list cannot drift apart. */
+const CUSTOMER_KINDS: Readonly<Record<CustomerKind, true>> = { individual: true, business: true };
+
+function isCustomerKind(value: string): value is CustomerKind {
+  return Object.hasOwn(CUSTOMER_KINDS, value);
+}
+
+/** Compared as written, after trimming like every text field: `Business` is not accepted. */
+export const customerKind = text(MAX.short).transform((value, ctx): CustomerKind => {
+  if (isCustomerKind(value)) return value;
+  ctx.addIssue({ code: 'custom', message: 'must be "individual" or "business"' });
+  return z.NEVER;
+});
+
+const DECIMAL_DIGITS = /^\d+$/;
+const NOT_POSITIVE = 'must be a positive integer';
+
+/**
+ * A provider's integer id (Fatora's): a positive safe integer, or a string of its decimal digits, trimmed like any text
+ * (`"1024"` and `1024` are the same id, so the same customer and the same hashes). Always a number once parsed.
+ * Its issues abort implicitly, as `text()`'s do.
+ */
+export const integerId = z.union([z.number(), z.string()]).transform((given, ctx): number => {
+  let id: number;
+  if (typeof given === 'number') {
+    id = given;
+  } else {
+    const digits = given.trim();
+    if (digits.length === 0) {
+      ctx.addIssue({ code: 'custom', message: EMPTY });
+      return z.NEVER;
+    }
+    if (!DECIMAL_DIGITS.test(digits)) {
+      ctx.addIssue({ code: 'custom', message: `${NOT_POSITIVE}, or a string of its decimal digits` });
+      return z.NEVER;
+    }
+    id = Number(digits);
+  }
+  if (!Number.isInteger(id) || id <= 0) {
+    ctx.addIssue({ code: 'custom', message: NOT_POSITIVE });
+    return z.NEVER;
+  }
+  if (id > Number.MAX_SAFE_INTEGER) {
+    // Above 2^53 - 1 neighbouring integers share one double: the id would silently become another.
+    ctx.addIssue({ code: 'custom', message: `must be at most ${Number.MAX_SAFE_INTEGER}` });
+    return z.NEVER;
+  }
+  return id;
 });

@@ -18,11 +18,22 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
-function typeMessage(expected: string, input: unknown): string {
-  if (expected === 'nonoptional' || input === undefined) return 'is required';
-  const noun = NOUNS[expected] ?? expected;
+function typeMessage(expected: readonly string[], input: unknown): string {
+  if (expected.includes('nonoptional') || input === undefined) return 'is required';
+  const nouns = expected.map((type) => NOUNS[type] ?? type).join(' or ');
   const received = kindOf(input);
-  return received === expected ? `must be ${noun}` : `must be ${noun}, not ${NOUNS[received] ?? received}`;
+  return expected.includes(received) ? `must be ${nouns}` : `must be ${nouns}, not ${NOUNS[received] ?? received}`;
+}
+
+/** The types a union expected, when every option refused the value for its type alone (else `undefined`). */
+function unionTypes(errors: readonly (readonly core.$ZodIssue[])[]): string[] | undefined {
+  const expected: string[] = [];
+  for (const issues of errors) {
+    const [issue, ...others] = issues;
+    if (issue?.code !== 'invalid_type' || others.length > 0 || issue.path.length > 0) return undefined;
+    expected.push(issue.expected);
+  }
+  return expected.length > 0 ? expected : undefined;
 }
 
 /**
@@ -30,7 +41,12 @@ function typeMessage(expected: string, input: unknown): string {
  * Describes what is expected and the kind of what was received, never the received value.
  */
 export const issueMessage: core.$ZodErrorMap = (issue) => {
-  if (issue.code === 'invalid_type') return typeMessage(issue.expected, issue.input);
+  if (issue.code === 'invalid_type') return typeMessage([issue.expected], issue.input);
+  if (issue.code === 'invalid_union') {
+    // A field of several types (Fatora's id: a number or a string) is described like a field of one.
+    const expected = unionTypes(issue.errors);
+    if (expected !== undefined) return typeMessage(expected, issue.input);
+  }
   if (issue.code === 'unrecognized_keys') return 'is not a known field';
   return undefined;
 };

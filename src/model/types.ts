@@ -26,8 +26,10 @@ export interface IdentityDocument {
   back?: string;
 }
 
+/** Ids a customer already has at providers; an object with none is never produced (the key is left out). */
 export interface ProviderIds {
   yativo?: string;
+  /** given as an integer or a string of its decimal digits; always a number here */
   fatora?: number;
   bluetape?: string;
   'invisible-collector'?: string;
@@ -51,10 +53,17 @@ export interface Customer {
   locale?: string;
   notes?: string;
   identityDocument?: IdentityDocument;
-  /** ISO 8601 date-time, as given */
+  /** ISO 8601 date-time with `Z` or an offset, as given (trimmed, never reformatted) */
   updatedAt?: string;
   providerIds?: ProviderIds;
+  /**
+   * What the customer is: Yativo's `customer_type`. Left out when the record does not say; the Yativo adapter, not
+   * the model, applies Yativo's default (`individual`), so other providers never see a kind nobody gave.
+   */
+  kind?: CustomerKind;
 }
+
+export type CustomerKind = 'individual' | 'business';
 
 /** One validation problem: a dot path (`address.country`, `''` for the record itself) and a message without the value. */
 export interface ValidationIssue {

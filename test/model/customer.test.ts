@@ -7,7 +7,12 @@ const minimal = { id: 'cus_1', email: 'ana@example.com' };
 
 const INVALID_PHONE = "must be a valid phone number: international (+…) or national for the customer's country";
 const INVALID_COUNTRY = 'must be an ISO 3166-1 alpha-2 or alpha-3 country code';
-const INVALID_DATE_TIME = 'must be an ISO 8601 date-time with seconds and Z or an offset, e.g. 2024-05-01T12:00:00Z';
+const INVALID_DATE_TIME = 'must be an ISO 8601 date-time with Z or an offset, e.g. 2024-05-01T12:00:00Z';
+const NO_TIME_ZONE = 'must include a time zone: Z or an offset such as +02:00';
+const INVALID_KIND = 'must be "individual" or "business"';
+const NOT_POSITIVE = 'must be a positive integer';
+const NOT_DIGITS = 'must be a positive integer, or a string of its decimal digits';
+const TOO_LARGE = 'must be at most 9007199254740991';
 const INVALID_BASE64 = 'must be base64 (A-Z, a-z, 0-9, +, /, padded with =)';
 
 /** The issues `validateCustomer` reports for `input`; fails the test when the input is valid. */
@@ -32,7 +37,8 @@ describe('parseCustomer normalization', () => {
       notes: ' VIP ',
       identityDocument: { type: 'PASSPORT', number: 'X123', country: 'prt', expiresOn: '2030-12', front: 'QUJD', back: 'QQ==' },
       updatedAt: '2024-05-01T12:00:00.250+02:00',
-      providerIds: { yativo: 'y-1', fatora: 42, bluetape: 'b-1', 'invisible-collector': 'ic-1' },
+      providerIds: { yativo: 'y-1', fatora: '42', bluetape: 'b-1', 'invisible-collector': 'ic-1' },
+      kind: ' business ',
     });
     expect(customer).toEqual({
       id: 'cus_1',
@@ -49,10 +55,11 @@ describe('parseCustomer normalization', () => {
       identityDocument: { type: 'PASSPORT', number: 'X123', country: 'PT', expiresOn: '2030-12', front: 'QUJD', back: 'QQ==' },
       updatedAt: '2024-05-01T12:00:00.250+02:00',
       providerIds: { yativo: 'y-1', fatora: 42, bluetape: 'b-1', 'invisible-collector': 'ic-1' },
+      kind: 'business',
     });
     expect(Object.keys(customer)).toEqual([
       'id', 'email', 'name', 'firstName', 'lastName', 'phone', 'country', 'address', 'vatNumber', 'locale', 'notes',
-      'identityDocument', 'updatedAt', 'providerIds',
+      'identityDocument', 'updatedAt', 'providerIds', 'kind',
     ]);
   });
 
@@ -121,13 +128,6 @@ describe('parseCustomer normalization', () => {
   ])('canonicalizes locale %s to %s', (given, canonical) => {
     expect(parseCustomer({ ...minimal, locale: given }).locale).toBe(canonical);
   });
-
-  it.each(['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123456Z', '2024-05-01T23:59:59-03:30', '2024-02-29T00:00:00+00:00'])(
-    'keeps updatedAt %s exactly as given',
-    (updatedAt) => {
-      expect(parseCustomer({ ...minimal, updatedAt }).updatedAt).toBe(updatedAt);
-    },
-  );
 
   it('returns plain objects without undefined keys', () => {
     const customer = parseCustomer({
@@ -207,7 +207,8 @@ describe('validateCustomer rejections', () => {
   it.each([
     [{ phone: null }, 'phone', 'must be a string, not null'],
     [{ address: null }, 'address', 'must be an object, not null'],
-    [{ providerIds: { fatora: null } }, 'providerIds.fatora', 'must be a number, not null'],
+    [{ providerIds: { fatora: null } }, 'providerIds.fatora', 'must be a number or a string, not null'],
+    [{ kind: null }, 'kind', 'must be a string, not null'],
     [{ email: null }, 'email', 'must be a string, not null'],
   ])('rejects null in %j', (fields, path, message) => {
     expect(issuesOf({ ...minimal, ...fields })).toEqual([{ path, message }]);
@@ -217,7 +218,9 @@ describe('validateCustomer rejections', () => {
     [{ id: 42 }, 'id', 'must be a string, not a number'],
     [{ name: ['Ana'] }, 'name', 'must be a string, not an array'],
     [{ address: 'Rua 1, Porto' }, 'address', 'must be an object, not a string'],
-    [{ providerIds: { fatora: '12' } }, 'providerIds.fatora', 'must be a number, not a string'],
+    [{ providerIds: { fatora: true } }, 'providerIds.fatora', 'must be a number or a string, not a boolean'],
+    [{ providerIds: { fatora: [12] } }, 'providerIds.fatora', 'must be a number or a string, not an array'],
+    [{ kind: 1 }, 'kind', 'must be a string, not a number'],
     [{ updatedAt: 1714564800000 }, 'updatedAt', 'must be a string, not a number'],
   ])('rejects a wrong type in %j', (fields, path, message) => {
     expect(issuesOf({ ...minimal, ...fields })).toEqual([{ path, message }]);
@@ -272,11 +275,6 @@ describe('validateCustomer rejections', () => {
     ]);
   });
 
-  it.each([1.5, 0, -3, 2 ** 53])('rejects the fatora id %d', (fatora) => {
-    expect(issuesOf({ ...minimal, providerIds: { fatora } })).toEqual([
-      { path: 'providerIds.fatora', message: 'must be a positive integer' },
-    ]);
-  });
 
   it.each([
     [{ id: 'x'.repeat(129) }, 'id', 'must be at most 128 characters'],
@@ -297,11 +295,8 @@ describe('validateCustomer rejections', () => {
     [{ email: 'ana.example.com' }, 'email', 'must be a valid email address'],
     [{ email: 'ana@example' }, 'email', 'must be a valid email address'],
     [{ locale: 'en_US' }, 'locale', 'must be a BCP 47 language tag, e.g. en-US'],
-    [{ updatedAt: '2024-05-01T12:00:00' }, 'updatedAt', INVALID_DATE_TIME],
-    [{ updatedAt: '2024-05-01' }, 'updatedAt', INVALID_DATE_TIME],
-    [{ updatedAt: '2023-02-29T12:00:00Z' }, 'updatedAt', INVALID_DATE_TIME],
     [{ address: {} }, 'address', 'must have at least one field: leave it out instead'],
-    [{ providerIds: {} }, 'providerIds', 'must have at least one field: leave it out instead'],
+    [{ identityDocument: {} }, 'identityDocument', 'must have at least one field: leave it out instead'],
   ])('rejects %j', (fields, path, message) => {
     expect(issuesOf({ ...minimal, ...fields })).toEqual([{ path, message }]);
   });
@@ -408,5 +403,170 @@ describe('text that cannot be sent', () => {
       customerId: 'c',
       issues: [{ path: 'name', message: 'firstName and lastName together exceed 1000 characters; give name' }],
     });
+  });
+});
+
+describe('providerIds', () => {
+  it.each([{}, { yativo: undefined, fatora: undefined }])(
+    'takes %j to mean no id is known: the customer has no providerIds key, as if it had been left out',
+    (providerIds) => {
+      const customer = parseCustomer({ ...minimal, providerIds });
+      expect(customer).toStrictEqual(minimal);
+      expect(Object.keys(customer)).toEqual(['id', 'email']);
+      expect(customer).toStrictEqual(parseCustomer(minimal));
+    },
+  );
+
+  it('keeps the ids that are given, and only those', () => {
+    expect(parseCustomer({ ...minimal, providerIds: { bluetape: ' b-1 ', yativo: undefined } })).toStrictEqual({
+      ...minimal,
+      providerIds: { bluetape: 'b-1' },
+    });
+  });
+
+  it('still rejects unknown ids, empty object or not, with a suggestion for a typo', () => {
+    expect(issuesOf({ ...minimal, providerIds: { fatoora: 1, stripe: 'cus_9' } })).toEqual([
+      { path: 'providerIds.fatoora', message: 'is not a known field (did you mean "fatora"?)' },
+      { path: 'providerIds.stripe', message: 'is not a known field' },
+    ]);
+  });
+
+  it('still rejects providerIds that is not an object', () => {
+    expect(issuesOf({ ...minimal, providerIds: [] })).toEqual([
+      { path: 'providerIds', message: 'must be an object, not an array' },
+    ]);
+  });
+});
+
+describe('providerIds.fatora', () => {
+  it.each([
+    [1024, 1024],
+    ['1024', 1024],
+    [' 1024\t', 1024],
+    ['0012', 12],
+    [1, 1],
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+  ])('reads %j as the id %d', (fatora, id) => {
+    expect(parseCustomer({ ...minimal, providerIds: { fatora } })).toStrictEqual({ ...minimal, providerIds: { fatora: id } });
+  });
+
+  it('gives the same customer for the number and the string of its digits', () => {
+    const record = { ...minimal, country: 'PT', providerIds: { yativo: 'y-1', fatora: 1024 } };
+    const fromString = parseCustomer({ ...record, providerIds: { ...record.providerIds, fatora: '1024' } });
+    expect(fromString).toStrictEqual(parseCustomer(record));
+    expect(JSON.stringify(fromString)).toBe(JSON.stringify(parseCustomer(record)));
+  });
+
+  it.each([
+    [0, NOT_POSITIVE],
+    [-3, NOT_POSITIVE],
+    [1.5, NOT_POSITIVE],
+    ['0', NOT_POSITIVE],
+    ['000', NOT_POSITIVE],
+    ['-1', NOT_DIGITS],
+    ['1.5', NOT_DIGITS],
+    ['1e3', NOT_DIGITS],
+    ['+12', NOT_DIGITS],
+    ['0x10', NOT_DIGITS],
+    ['1 024', NOT_DIGITS],
+    ['F-1', NOT_DIGITS],
+    ['١٢', NOT_DIGITS],
+    [2 ** 53, TOO_LARGE],
+    [1e300, TOO_LARGE],
+    [String(2 ** 53), TOO_LARGE],
+    ['99999999999999999999', TOO_LARGE],
+    ['', 'must not be empty: leave the field out instead'],
+    [' ', 'must not be empty: leave the field out instead'],
+  ])('rejects %j', (fatora, message) => {
+    expect(issuesOf({ ...minimal, providerIds: { fatora } })).toEqual([{ path: 'providerIds.fatora', message }]);
+  });
+
+  it('never puts the given id in a message', () => {
+    const issues = issuesOf({ ...minimal, providerIds: { fatora: '98765x' } });
+    expect(JSON.stringify(issues)).not.toContain('98765');
+  });
+});
+
+describe('kind', () => {
+  it.each(['individual', 'business'] as const)('keeps %s', (kind) => {
+    expect(parseCustomer({ ...minimal, kind })).toStrictEqual({ ...minimal, kind });
+  });
+
+  it('trims it, as every text field is trimmed', () => {
+    expect(parseCustomer({ ...minimal, kind: ' individual\n' })).toStrictEqual({ ...minimal, kind: 'individual' });
+  });
+
+  it('leaves it out when absent: the model applies no default', () => {
+    expect(parseCustomer(minimal)).not.toHaveProperty('kind');
+    expect(parseCustomer({ ...minimal, kind: undefined })).toStrictEqual(minimal);
+  });
+
+  it.each(['Business', 'INDIVIDUAL', 'company', 'person', 'individual business', 'b'])('rejects %j', (kind) => {
+    expect(issuesOf({ ...minimal, kind })).toEqual([{ path: 'kind', message: INVALID_KIND }]);
+  });
+
+  it('rejects the empty string', () => {
+    expect(issuesOf({ ...minimal, kind: '  ' })).toEqual([
+      { path: 'kind', message: 'must not be empty: leave the field out instead' },
+    ]);
+  });
+
+  it('suggests kind for a near miss of its name', () => {
+    expect(issuesOf({ ...minimal, kinds: 'business' })).toEqual([
+      { path: 'kinds', message: 'is not a known field (did you mean "kind"?)' },
+    ]);
+  });
+});
+
+describe('updatedAt', () => {
+  it.each([
+    '2024-05-01T12:00Z',
+    '2024-05-01T12:00+02:00',
+    '2024-05-01T12:00-03:30',
+    '2024-05-01T12:00:00Z',
+    '2024-05-01T12:00:00.1Z',
+    '2024-05-01T12:00:00.123456Z',
+    '2024-05-01T12:00:00.123456789+05:45',
+    '2024-05-01T23:59:59-00:00',
+    '2024-02-29T00:00:00+00:00',
+    '2000-02-29T00:00Z',
+  ])('keeps %s exactly as given', (updatedAt) => {
+    expect(parseCustomer({ ...minimal, updatedAt })).toStrictEqual({ ...minimal, updatedAt });
+  });
+
+  it('trims it, as every text field is trimmed, and changes nothing else', () => {
+    expect(parseCustomer({ ...minimal, updatedAt: ' 2024-05-01T12:00+02:00\n' }).updatedAt).toBe('2024-05-01T12:00+02:00');
+  });
+
+  it.each(['2024-05-01T12:00:00', '2024-05-01T12:00', '2024-05-01T12:00:00.123456'])(
+    'rejects %s, which has no time zone, saying so',
+    (updatedAt) => {
+      expect(issuesOf({ ...minimal, updatedAt })).toEqual([{ path: 'updatedAt', message: NO_TIME_ZONE }]);
+    },
+  );
+
+  it.each([
+    '2024-13-01T12:00:00Z',
+    '2024-00-01T12:00Z',
+    '2024-04-31T12:00Z',
+    '2023-02-29T12:00:00Z',
+    '1900-02-29T12:00Z',
+    '2024-05-01T25:00Z',
+    '2024-05-01T24:00Z',
+    '2024-05-01T12:60Z',
+    '2024-05-01T12:00:60Z',
+    '2024-05-01T12:00+24:00',
+    '2024-05-01T12:00+0200',
+    '2024-05-01T12:00+02',
+    '2024-05-01T12Z',
+    '2024-05-01T12:00:00.Z',
+    '2024-05-01 12:00Z',
+    '2024-05-01',
+    '2024-05-01Z',
+    '2024-13-01T12:00:00',
+    'yesterday',
+  ])('rejects %s', (updatedAt) => {
+    expect(issuesOf({ ...minimal, updatedAt })).toEqual([{ path: 'updatedAt', message: INVALID_DATE_TIME }]);
   });
 });

@@ -27,9 +27,15 @@ const customer = {
   },
   updatedAt: '2026-10-01T12:00:00.000Z',
   providerIds: { yativo: 'yat_8f2', fatora: 123456, 'invisible-collector': 'ic-77' },
+  kind: 'business',
 };
 
 /** The same customer as a CSV row: one quoted cell per path, empty for the columns it does not use. */
+/** CSV text: these rows, each ended by a line feed. */
+function rows(...lines: string[]): string {
+  return lines.map((line) => `${line}\n`).join('');
+}
+
 function csvOf(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
   const cell = (record: Record<string, unknown>, path: string): string => {
     let value: unknown = record;
@@ -48,7 +54,7 @@ describe('CSV and NDJSON', () => {
       'vatNumber', 'locale', 'notes', 'updatedAt',
       'identityDocument.type', 'identityDocument.number', 'identityDocument.country', 'identityDocument.expiresOn',
       'identityDocument.front', 'identityDocument.back',
-      'providerIds.yativo', 'providerIds.bluetape', 'providerIds.invisible-collector',
+      'providerIds.yativo', 'providerIds.bluetape', 'providerIds.invisible-collector', 'kind',
     ];
     const fromCsv = await readAll({ input: file('customers.csv', csvOf([customer, sparse], columns)) });
     const ndjson = `${JSON.stringify(customer)}\n${JSON.stringify(sparse)}\n`;
@@ -63,5 +69,21 @@ describe('CSV and NDJSON', () => {
     const validated = fromCsv.map((record) => validateCustomer(record.value));
     expect(validated.every((result) => result.ok)).toBe(true);
     expect(validated).toEqual(fromNdjson.map((record) => validateCustomer(record.value)));
+  });
+
+  it('give the same customer for a Fatora id written as a CSV cell, a JSON number or a JSON string of digits', async () => {
+    const csv = rows('id,email,providerIds.fatora', 'c1,a@example.com,1024', 'c2,b@example.com," 0042"');
+    const fromCsv = await readAll({ input: file('fatora.csv', csv) });
+    const ndjson = [
+      { id: 'c1', email: 'a@example.com', providerIds: { fatora: '1024' } },
+      { id: 'c2', email: 'b@example.com', providerIds: { fatora: 42 } },
+    ];
+    const fromNdjson = await readAll({ input: file('fatora.ndjson', ndjson.map((line) => JSON.stringify(line)).join('\n')) });
+    const customers = [
+      { ok: true, customer: { id: 'c1', email: 'a@example.com', providerIds: { fatora: 1024 } } },
+      { ok: true, customer: { id: 'c2', email: 'b@example.com', providerIds: { fatora: 42 } } },
+    ];
+    expect(fromCsv.map((record) => validateCustomer(record.value))).toEqual(customers);
+    expect(fromNdjson.map((record) => validateCustomer(record.value))).toEqual(customers);
   });
 });
