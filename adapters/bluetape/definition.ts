@@ -106,8 +106,8 @@ export const bluetapeDefinition: ProviderDefinition<BlueTapeOptions> = {
     // POST /integration/customer — shared/providers/NOTES.md (BlueTape). Answers 201.
     // Safe to repeat: BlueTape keys customers by our `id`, so a second create answers 409 instead of duplicating.
     request: (body) => ({ method: 'POST', path: '/integration/customer', body, retrySafe: true }),
-    // 409 "Customer already exists.": the customer is there under the id the create used; update that one.
-    onConflict: () => ({ updateId: undefined }),
+    // 409 "Customer already exists.": the customer is there under our own id, which the create used; update it.
+    conflict: { matches: (status) => status === 409, resolve: 'own-id' },
   },
 
   parseSuccess(operation, body) {

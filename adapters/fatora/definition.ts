@@ -2,7 +2,7 @@ import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { clientBody } from './mapping.js';
 import { auth, checkOptions, createMissing, optionsShape, secrets, type FatoraOptions } from './options.js';
-import { errorMessage, lookupParse, parseSuccess } from './responses.js';
+import { errorMessage, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './responses.js';
 
 /**
  * Fatora. No idempotency keys: a PUT is safe to repeat, a create is not (DESIGN §5), so a create is only made
@@ -37,14 +37,22 @@ export const fatoraDefinition: ProviderDefinition<FatoraOptions> = {
     body: clientBody,
     // https://fatora.io/api/addClient.php — no idempotency key: never replayed when its outcome is unknown.
     request: (body): RequestSpec => ({ method: 'POST', path: '/v1/clients', body, retrySafe: false }),
+    // 409 "adding new client with same data of existing client": ours only if the lookup by email says so.
+    conflict: {
+      matches: (status) => status === 409,
+      resolve: 'lookup',
+      describe: () => 'Fatora already holds a client with the same data',
+    },
   },
 
   lookup: {
-    // https://fatora.io/api/getAllClients.php — one page of 20 is plenty for one email address.
-    request: (customer): RequestSpec => ({
+    key: 'email',
+    // https://fatora.io/api/getAllClients.php — the email filter is not documented as exact, so every page is
+    // read: an exact match may sit behind a page of near ones (`joann@…` for `ann@…`).
+    request: (customer, page): RequestSpec => ({
       method: 'GET',
       path: '/v1/clients',
-      query: { email: customer.email, page: '1', page_size: '20' },
+      query: { email: customer.email, page: String(page), page_size: String(LOOKUP_PAGE_SIZE) },
       retrySafe: true,
     }),
     parse: lookupParse,

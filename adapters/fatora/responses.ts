@@ -1,4 +1,5 @@
 import type { Operation, SuccessInfo } from '../../src/adapter/definition.js';
+import { sameEmail } from '../../src/adapter/match.js';
 import type { Customer } from '../../src/model/types.js';
 import { clientListResponseSchema, clientResponseSchema, errorBodySchema } from './schemas.js';
 
@@ -7,18 +8,20 @@ export function parseSuccess(_operation: Operation, body: unknown): SuccessInfo 
   return { providerId: String(clientResponseSchema.parse(body).client.id) };
 }
 
-const sameEmail = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+/** The page size of the lookup, as in Fatora's own example (`page_size=20`). */
+export const LOOKUP_PAGE_SIZE = 20;
 
 /**
- * The id of the client whose email equals the customer's (ignoring case), `undefined` when none does.
- * Fatora's `email` filter is not documented as exact, so a near match (`joann@…` for `ann@…`) must not count:
- * updating someone else's client is worse than a failed record. With several exact matches, the first wins.
- * Needs the customer: without it no match can be trusted, so it throws rather than guess.
+ * The clients on one page whose email equals the customer's (ignoring case), and whether another page may follow
+ * (a full page). Fatora's `email` filter is not documented as exact, so a near match (`joann@…` for `ann@…`)
+ * must not count: updating someone else's client is worse than a failed record.
  */
-export function lookupParse(body: unknown, customer: Customer): string | undefined {
+export function lookupParse(body: unknown, customer: Customer): { matches: string[]; more: boolean } {
   const { clients } = clientListResponseSchema.parse(body);
-  const match = clients.find((client) => client.email !== null && sameEmail(client.email, customer.email));
-  return match === undefined ? undefined : String(match.id);
+  const matches = clients
+    .filter((client) => client.email !== null && sameEmail(client.email, customer.email))
+    .map((client) => String(client.id));
+  return { matches, more: clients.length >= LOOKUP_PAGE_SIZE };
 }
 
 const MAX_MESSAGE = 200;

@@ -72,29 +72,33 @@ export const invisibleCollectorDefinition: ProviderDefinition<InvisibleCollector
     // Not retry-safe (DESIGN §3, §5): the page promises idempotency only for an identical customer, so an unknown
     // outcome is not sent again; the lookup by externalId resolves it instead.
     request: (body) => ({ method: 'POST', path: '/customers', body, retrySafe: false }),
-    // 409: a customer with this VAT number exists; the body names its gid, which is what we update.
-    onConflict: (_customer, body) => ({ updateId: conflictBodySchema.parse(body).gid }),
+    // 409: a customer with this VAT number exists. Two contacts of one company share a VAT number, so the one it
+    // names (by gid, by id, or not at all) is ours only if its externalId is our id: the lookup decides.
+    conflict: {
+      matches: (status) => status === 409,
+      resolve: 'lookup',
+      describe(body) {
+        const named = conflictBodySchema.safeParse(body).data;
+        const holder = named?.gid ?? named?.id;
+        return holder === undefined
+          ? 'VAT number is already held by another customer'
+          : `VAT number is already held by another customer, gid ${holder}`;
+      },
+    },
   },
 
   lookup: {
-    // GET /customers/find?externalId=… — exact match, answers an array (NOTES.md, Go SDK).
+    key: 'externalId',
+    // GET /customers/find?externalId=… — exact match, answers an array, not paginated (NOTES.md, Go SDK).
     request: (customer) => ({
       method: 'GET',
       path: '/customers/find',
       query: { externalId: customer.id },
       retrySafe: true,
     }),
-    /**
-     * The gid of the customer whose externalId is ours. Several matches throw: updating a guess would overwrite
-     * someone else's record.
-     */
-    parse(body: unknown, customer: Customer): string | undefined {
+    parse(body: unknown, customer: Customer) {
       const found = findResponseSchema.parse(body);
-      const matches = found.filter((c) => c.externalId === customer.id);
-      if (matches.length > 1) {
-        throw new Error(`Invisible Collector has ${matches.length} customers with this externalId; cannot tell which`);
-      }
-      return matches[0]?.gid;
+      return { matches: found.filter((c) => c.externalId === customer.id).map((c) => c.gid), more: false };
     },
   },
 

@@ -17,6 +17,8 @@ export const customerResponseSchema = z.object({
   country: z.string().nullish(),
   email: z.string().nullish(),
   phone: z.string().nullish(),
+  /** The published SDKs' answers carry `mobile` and may lack `phone` and `locale`. */
+  mobile: z.string().nullish(),
   locale: z.string().nullish(),
 });
 
@@ -33,9 +35,13 @@ export const errorBodySchema = z.object({
   gid: z.string().min(1).optional(),
 });
 
-/** 409 to `POST /customers`: a customer with this VAT number exists; its `gid` is what we update instead. */
-export const conflictBodySchema = errorBodySchema.extend({
-  gid: z.string().min(1),
+/**
+ * 409 to `POST /customers`: a customer with this VAT number exists. The SDKs name it as `gid` (Java), as `id` or
+ * `gid` (Go, .NET), or not at all (Ruby's fixture); it is read only to name it in a message.
+ */
+export const conflictBodySchema = z.object({
+  gid: z.string().min(1).optional().catch(undefined),
+  id: z.string().min(1).optional().catch(undefined),
 });
 
 /** The body of `PUT /customers/{id}` and `POST /customers`. Only `country` is always required. */

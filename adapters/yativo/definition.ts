@@ -2,11 +2,13 @@ import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { createBody, updateBody } from './mapping.js';
 import { auth, checkOptions, optionsShape, secrets, type YativoOptions } from './options.js';
-import { errorMessage, parseSuccess } from './responses.js';
+import { errorKind, errorMessage, isDuplicateEmail, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './responses.js';
 
 /**
- * Yativo (fiat API). Every POST and PUT carries an `Idempotency-Key`, so both are safe to replay: a create is
- * replayed with the key of its recorded intent (DESIGN §5) and Yativo answers it without a second customer.
+ * Yativo (fiat API). Every POST and PUT carries an `Idempotency-Key`, as documented, but the key is not trusted:
+ * Yativo's published server does not apply it to customer routes (NOTES.md). So a create whose outcome is unknown
+ * is replayed, with its intent's key, only after a lookup by email found nothing (DESIGN §5), and a duplicate-email
+ * 422 is adopted only when exactly one customer has exactly our email.
  */
 export const yativoDefinition: ProviderDefinition<YativoOptions> = {
   id: 'yativo',
@@ -37,9 +39,27 @@ export const yativoDefinition: ProviderDefinition<YativoOptions> = {
     when: 'no-id',
     body: createBody,
     // https://docs.yativo.com/user-management/customer/add-customer
-    request: (body): RequestSpec => ({ method: 'POST', path: '/customer', body, retrySafe: true }),
+    request: (body): RequestSpec => ({ method: 'POST', path: '/customer', body, retrySafe: false }),
+    conflict: {
+      matches: isDuplicateEmail,
+      resolve: 'lookup',
+      describe: () => 'the email is already held by another Yativo customer',
+    },
   },
 
+  lookup: {
+    key: 'email',
+    // GET /customer?email= (the published server's list filter, a substring match), every page.
+    request: (customer, page): RequestSpec => ({
+      method: 'GET',
+      path: '/customer',
+      query: { email: customer.email, page: String(page), per_page: String(LOOKUP_PAGE_SIZE) },
+      retrySafe: true,
+    }),
+    parse: lookupParse,
+  },
+
+  errorKind,
   parseSuccess,
   errorMessage,
 };

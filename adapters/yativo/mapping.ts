@@ -24,6 +24,7 @@ export type YativoCustomerBody = {
 };
 
 export type YativoCreateBody = YativoCustomerBody & {
+  customer_type: 'individual' | 'business';
   customer_idType?: string;
   customer_idNumber?: string;
   customer_idCountry?: string;
@@ -96,6 +97,8 @@ export function createBody(customer: Customer): BodyResult {
   const doc = customer.identityDocument;
   const body: YativoCreateBody = {
     ...base,
+    // Required by Yativo's published server on every create, optional in its docs ("defaults to individual").
+    customer_type: customer.kind ?? 'individual',
     ...compact({
       customer_idType: doc?.type,
       customer_idNumber: doc?.number,

@@ -24,14 +24,29 @@ export const loginResponseSchema = z.object({
 });
 
 /**
- * Error bodies: 400 `{ message, data: { error } }`, 401 `{ message }`, 422 `{ message, errors: { field: [msg] } }`,
- * others `{ message }`. Each field is caught on its own, so one odd field never hides the others.
+ * Error bodies, in both shapes Yativo is known to answer: the documented ones (400 `{ message, data: { error } }`,
+ * 401 `{ message }`, 422 `{ message, errors: { field: [msg] } }`) and its published server's
+ * (`{ status: "failed", message, data: { field: [msg] } }` for validation, `data: { error }` otherwise).
+ * Each field is caught on its own, so one odd field never hides the others.
  */
+const fieldMessages = z.record(z.string(), z.union([z.array(z.string()), z.string()]));
+
 export const errorBodySchema = z.object({
   message: z.string().optional().catch(undefined),
-  data: z.object({ error: z.string().optional().catch(undefined) }).optional().catch(undefined),
-  errors: z
-    .record(z.string(), z.union([z.array(z.string()), z.string()]))
+  data: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  errors: fieldMessages.optional().catch(undefined),
+});
+
+/**
+ * `GET /customer?email=…&page=…&per_page=…`: a page of customers whose email CONTAINS the one asked (SQL LIKE),
+ * with Laravel's pagination. Emails must be present to be matched; a page without them fails to parse rather than
+ * hiding a customer (and making a duplicate).
+ */
+export const customerListSchema = z.object({
+  data: z.array(z.object({ customer_id: z.string().min(1), customer_email: z.string().nullable() })),
+  pagination: z
+    .object({ current_page: z.number().int(), last_page: z.number().int() })
+    .partial()
     .optional()
     .catch(undefined),
 });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorKind } from '../errors/kinds.js';
 import type { Customer, ValidationIssue } from '../model/types.js';
 import type { ProviderId } from '../providers.js';
 
@@ -72,7 +73,7 @@ export interface RetryOptions {
  * Everything customer-sync knows about one provider: data and pure functions, no I/O.
  * The generic delivery (src/push/deliver.ts) drives it:
  * id known → update; no id → create (`create.when: 'no-id'`) or, with `createMissing`, lookup then create;
- * an update answered 404 with `createMissing` → create; a create answered 409 → `create.onConflict`.
+ * an update answered 404 with `createMissing` → create; a create refused as a conflict → `create.conflict`.
  */
 export interface ProviderDefinition<Options extends CommonAdapterOptions = CommonAdapterOptions> {
   id: ProviderId;
@@ -109,20 +110,60 @@ export interface ProviderDefinition<Options extends CommonAdapterOptions = Commo
     /** `no-id`: create whenever no id is known (Yativo); `on-missing`: only with `createMissing`. */
     when: 'no-id' | 'on-missing';
     body(customer: Customer): BodyResult;
+    /**
+     * The create request. `retrySafe` says whether a create whose outcome is unknown may be sent again blindly
+     * (BlueTape: a repeat answers 409); otherwise a lookup must first say the customer is not there (DESIGN §5).
+     */
     request(body: Record<string, unknown>): RequestSpec;
-    /** A create answered 409: the id to update instead (`undefined`: update the id the create used). */
-    onConflict?(customer: Customer, body: unknown): { updateId: string | undefined };
+    /** How a create refused because the customer may already exist is resolved. */
+    conflict?: ConflictRule;
   };
 
-  /** Find the customer by a natural key (Fatora: email; IC: externalId) before creating. */
-  lookup?: {
-    request(customer: Customer): RequestSpec;
-    /** The provider id found, `undefined` when none matches; throws on a body that does not parse. */
-    parse(body: unknown, customer: Customer): string | undefined;
-  };
+  /**
+   * Find the customer by a natural key (Fatora and Yativo: email; IC: externalId), before creating, before
+   * replaying a create whose outcome is unknown, and to tell whether a conflict names a customer of ours.
+   * Every page is read; only exact matches count.
+   */
+  lookup?: LookupRule;
+
+  /**
+   * The kind of a refused answer when its status alone says otherwise (Yativo answers an unknown id with
+   * HTTP 400 "Customer not found": `not_found`). `undefined`: the status decides.
+   */
+  errorKind?(status: number, body: unknown): ErrorKind | undefined;
 
   /** Parse a 2xx body with the provider's response schema; throws (a zod error) when it does not parse. */
   parseSuccess(operation: Operation, body: unknown): SuccessInfo;
   /** The provider's own message from an error body, when its shape is known. */
   errorMessage(status: number, body: unknown): string | undefined;
+}
+
+/**
+ * A create refused because a customer may already exist. Never write over a customer that is not ours
+ * (DESIGN §5): the answer is adopted only when it provably names our customer.
+ */
+export interface ConflictRule {
+  /** Whether this refused answer (a 4xx) is such a conflict. */
+  matches(status: number, body: unknown): boolean;
+  /**
+   * `own-id`: the conflict is about the id we created under, which is ours (BlueTape keys customers by our id):
+   * update it. `lookup`: ours only if the lookup finds exactly one customer that matches exactly and that no
+   * other customer of ours is linked to; otherwise the record fails `rejected` and nothing is written.
+   */
+  resolve: 'own-id' | 'lookup';
+  /** Why the create was refused, for the `rejected` message, naming the customer the answer names if any. */
+  describe?(body: unknown): string;
+}
+
+/** A search at the provider by a natural key, read page by page. */
+export interface LookupRule {
+  /** The request for one page (1-based). */
+  request(customer: Customer, page: number): RequestSpec;
+  /**
+   * The provider ids on this page that match the customer exactly, and whether another page may follow.
+   * Throws when the body does not parse (a lookup that cannot be read must never pass for "not there").
+   */
+  parse(body: unknown, customer: Customer, page: number): { matches: string[]; more: boolean };
+  /** What the lookup matches on, for messages: `email`, `externalId`. */
+  key: string;
 }

@@ -16,6 +16,8 @@ export interface ErrorContext {
   secrets: Iterable<string>;
   /** The provider's own message from an error body (the adapter's `errorMessage`). */
   errorMessage?: ((status: number, body: unknown) => string | undefined) | undefined;
+  /** The adapter's kind for a refused answer whose status alone misleads (Yativo's 400 "Customer not found"). */
+  errorKind?: ((status: number, body: unknown) => ErrorKind | undefined) | undefined;
   request?: { method: HttpMethod; path: string } | undefined;
 }
 
@@ -87,9 +89,17 @@ export function kindForStatus(status: number): ErrorKind {
  * cannot use → `bad_response`), with the provider's own message and secrets redacted.
  */
 export function errorForResponse(status: number, body: unknown, context: ErrorContext, summary?: string): CustomerSyncError {
-  const kind = kindForStatus(status);
+  const kind = readErrorKind(context, status, body) ?? kindForStatus(status);
   const text = summary ?? (kind === 'bad_response' ? `unexpected answer (HTTP ${status})` : `HTTP ${status}`);
   return buildError(kind, text, context, { status, body, cause: statusCause(status) });
+}
+
+function readErrorKind(context: ErrorContext, status: number, body: unknown): ErrorKind | undefined {
+  try {
+    return context.errorKind?.(status, body);
+  } catch {
+    return undefined;
+  }
 }
 
 function readProviderMessage(

@@ -184,6 +184,7 @@ export class ProviderPipeline {
       customerId: ctx.customerId,
       secrets: [...secrets, ...(auth.token === undefined ? [] : [auth.token]), ...this.obtainedTokens],
       errorMessage: (status, body) => this.config.errorMessage(status, body),
+      errorKind: this.config.errorKind,
       request: spec && { method: spec.method, path: spec.path },
     };
   }

@@ -1,3 +1,4 @@
+import type { ErrorKind } from '../errors/kinds.js';
 import type Bottleneck from 'bottleneck';
 import type { AuthSpec, RetryOptions } from '../adapter/definition.js';
 import type { ProviderId } from '../providers.js';
@@ -17,6 +18,8 @@ export interface PipelineConfig {
   /** Every configured secret value, redacted from every error. */
   secrets: string[];
   errorMessage(status: number, body: unknown): string | undefined;
+  /** The adapter's kind for a refused answer whose status alone misleads; `undefined`: the status decides. */
+  errorKind?: ((status: number, body: unknown) => ErrorKind | undefined) | undefined;
   /** Share the rate limit and its 429 pauses with other processes through Redis. */
   shared?: { connection: Bottleneck.IORedisConnection; id: string } | undefined;
 }

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Operation, ProviderDefinition, RequestSpec } from '../adapter/definition.js';
+import type { ConflictRule, Operation, ProviderDefinition, RequestSpec } from '../adapter/definition.js';
 import { PathSegmentError } from '../adapter/path.js';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
+import type { ErrorKind } from '../errors/kinds.js';
 import { providerError } from '../errors/provider-errors.js';
+import { kindForStatus } from '../pipeline/errors.js';
+import { TIMEOUT } from '../pipeline/http-client.js';
 import type { Customer } from '../model/types.js';
 import type { CreateIntent, StateStore } from '../state/store.js';
 import { payloadHash } from './hash.js';
@@ -17,7 +20,8 @@ export interface SendContext {
 /** What delivery needs from the pipeline: send with retries, and turn a refused answer into a typed error. */
 export interface Sender {
   send(spec: RequestSpec, ctx: SendContext): Promise<{ status: number; body: unknown }>;
-  errorFor(status: number, body: unknown, ctx: SendContext): CustomerSyncError;
+  /** `summary` replaces the generic `HTTP <status>` in the message; the provider's own message still follows. */
+  errorFor(status: number, body: unknown, ctx: SendContext, summary?: string): CustomerSyncError;
 }
 
 export interface DeliveryTarget {
@@ -37,6 +41,23 @@ export interface DeliverOptions {
 }
 
 type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
+
+/** What a lookup says: the customer that is provably ours, none, or a reason no match can be trusted. */
+type Found = { kind: 'found'; id: string } | { kind: 'none' } | { kind: 'refused'; reason: string };
+
+/** A lookup that goes on longer than this is not a lookup of one customer: refused rather than read forever. */
+const MAX_LOOKUP_PAGES = 50;
+
+/** In-run replays of a create whose outcome was unknown and whose lookup found nothing. */
+const MAX_REPLAYS_PER_RUN = 1;
+
+/** Stored after a create whose body is not the record as it is now: never equal to a payload hash. */
+const UNCONFIRMED = '';
+
+function withoutBody(request: RequestSpec): RequestSpec {
+  const { body: _body, ...rest } = request;
+  return rest;
+}
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300;
 
@@ -94,25 +115,23 @@ class Delivery {
     const link = (await this.store.get(this.customer.id, this.#def.id)) ?? {};
     if (link.intent) return this.#resumeIntent(link.intent);
 
-    const update = this.#def.updateBody(this.customer);
-    if (!update.ok) throw this.#invalid(update.message);
-    this.warnings.push(...update.warnings);
-
+    const update = this.#updateBody();
     const targetId = this.#targetId(link.providerId);
     if (targetId !== undefined) {
-      if (!this.options.full && link.payloadHash === payloadHash(targetId, update.body)) {
+      if (!this.options.full && link.payloadHash === payloadHash(targetId, update)) {
         return { status: 'unchanged', providerId: link.providerId ?? targetId };
       }
       // A 404 for an id the record itself names is not_found, never a create: creating would make a second
       // customer every run while the record keeps naming the missing one.
-      return this.#update(targetId, update.body, this.#recordId() === undefined);
+      return this.#update(targetId, update, this.#recordId() === undefined);
     }
     const create = this.#def.create;
-    if (create?.when === 'no-id') return this.#create(update.body);
+    if (create?.when === 'no-id') return this.#create(update);
     if (create?.when === 'on-missing' && this.target.createMissing) {
-      const found = await this.#lookup();
-      if (found !== undefined) return this.#update(found, update.body, false);
-      return this.#create(update.body);
+      const found = await this.#find();
+      if (found.kind === 'found') return this.#adopt(found.id);
+      if (found.kind === 'refused') throw this.#rejected(found.reason);
+      return this.#create(update);
     }
     return { status: 'skipped', reason: this.#def.skipReason(this.customer) };
   }
@@ -131,6 +150,14 @@ class Delivery {
     return id === undefined ? undefined : String(id);
   }
 
+  /** The body an update sends for the record as it is now; its warnings are the outcome's. */
+  #updateBody(): Record<string, unknown> {
+    const update = this.#def.updateBody(this.customer);
+    if (!update.ok) throw this.#invalid(update.message);
+    for (const warning of update.warnings) if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    return update.body;
+  }
+
   async #update(id: string, body: Record<string, unknown>, mayCreate: boolean): Promise<Done> {
     const spec = this.#def.updateRequest(id, body);
     if (this.options.dryRun) {
@@ -145,114 +172,211 @@ class Delivery {
       return { status: 'updated', providerId };
     }
     const canCreate = mayCreate && this.#def.create?.when === 'on-missing' && this.target.createMissing;
-    if (res.status === 404 && canCreate) return this.#create(body);
+    if (canCreate && this.#kindOf(res) === 'not_found') return this.#create(body);
     throw this.target.sender.errorFor(res.status, res.body, this.ctx);
   }
 
   async #create(updateBody: Record<string, unknown>): Promise<Done> {
-    const create = this.#def.create;
-    if (!create) throw new Error(`${this.#def.name} has no create`);
-    const built = create.body(this.customer);
-    if (!built.ok) throw this.#invalid(built.message);
-    for (const warning of built.warnings) if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    const request = this.#createRequest();
     const intent: CreateIntent = {
       idempotencyKey: randomUUID(),
-      request: create.request(built.body),
-      updateBody,
+      // The body is personal data: kept only where a replay must resend the same bytes under the same key.
+      request: this.#def.idempotencyHeader === undefined ? withoutBody(request) : request,
+      updateHash: payloadHash(undefined, updateBody),
       createdAt: new Date().toISOString(),
       status: 'pending',
     };
     if (this.options.dryRun) {
-      this.planned.push(intent.request);
+      this.planned.push(request);
       return { status: 'created' };
     }
     await this.store.recordIntent(this.customer.id, this.#def.id, intent);
-    return this.#sendIntent(intent);
+    return this.#sendIntent(intent, request, 0);
   }
 
   /**
-   * A create left by an earlier attempt. A retry-safe one (Yativo with its key, BlueTape answering 409) is replayed
-   * as it was; one that may have been applied is resolved by a lookup, or stays `unknown_outcome`.
+   * A create left by an earlier attempt. One the provider deduplicates (BlueTape answers a repeat with 409) is
+   * replayed as it is; any other is replayed only after a lookup says the customer is not there (DESIGN §5: a key
+   * is a second line of defence, never the only one), and a customer the lookup finds is adopted and updated.
    */
   async #resumeIntent(intent: CreateIntent): Promise<Done> {
-    if (intent.status === 'pending' && intent.request.retrySafe) return this.#sendIntent(intent);
+    if (intent.status === 'pending' && this.#createRetrySafe()) return this.#sendIntent(intent, undefined, 0);
     if (this.#def.lookup) {
-      const found = await this.#lookup();
-      const update = this.#def.updateBody(this.customer);
-      if (!update.ok) throw this.#invalid(update.message);
-      if (found !== undefined) return this.#update(found, update.body, false);
+      const found = await this.#find();
+      if (found.kind === 'found') return this.#adopt(found.id);
+      if (found.kind === 'refused') throw this.#stillUnknown(found.reason);
       // The lookup is the authority DESIGN §5 names: nothing there means the create was never applied.
-      return this.#sendIntent({ ...intent, status: 'pending' });
+      return this.#sendIntent({ ...intent, status: 'pending' }, undefined, 0);
     }
-    throw providerError(
-      'unknown_outcome',
-      `${this.#def.name}: an earlier create may have been applied; not sent again until resolved`,
-      { provider: this.#def.id, customerId: this.customer.id },
-    );
+    throw this.#stillUnknown('not sent again until resolved');
   }
 
-  async #sendIntent(intent: CreateIntent): Promise<Done> {
+  /**
+   * Sends a recorded create. When its outcome is unknown because the provider failed or the connection dropped
+   * (not a timeout: that request may still be running), a lookup settles it in this run: found, it is adopted;
+   * not there, the create is replayed once with the same key. A timeout waits for the next run's lookup.
+   */
+  async #sendIntent(intent: CreateIntent, built: RequestSpec | undefined, replays: number): Promise<Done> {
+    const request = built ?? this.#intentRequest(intent);
     if (this.options.dryRun) {
-      this.planned.push(intent.request);
+      this.planned.push(request);
       return { status: 'created' };
     }
-    const res = await this.#send(intent.request, intent.idempotencyKey);
-    if (is2xx(res.status)) {
-      const { providerId } = this.#parse('create', res);
-      if (providerId === undefined) throw this.#badResponse('the create response carries no customer id', res.status);
-      await this.store.recordSuccess(this.customer.id, this.#def.id, {
-        providerId,
-        payloadHash: payloadHash(this.#targetId(providerId), intent.updateBody),
-      });
-      return this.#afterCreate(providerId, intent);
+    let res: { status: number; body: unknown };
+    try {
+      res = await this.#send(request, intent.idempotencyKey);
+    } catch (error) {
+      if (!this.#settleNow(error, replays)) throw error;
+      // A lookup that fails settles nothing: the outcome stays unknown, for the next run to look up again.
+      const found = await this.#find().catch(() => ({ kind: 'refused' as const, reason: 'lookup failed' }));
+      if (found.kind === 'found') return { ...(await this.#adopt(found.id)), status: 'created' };
+      if (found.kind === 'refused') throw error;
+      return this.#sendIntent(intent, request, replays + 1);
     }
-    const onConflict = this.#def.create?.onConflict;
-    if (res.status === 409 && onConflict) {
-      let updateId: string | undefined;
-      try {
-        ({ updateId } = onConflict(this.customer, res.body));
-      } catch {
-        // A 409 without what the provider documents (IC's gid): refused, with the provider's own message.
-        this.#createRefused = true;
-        throw this.target.sender.errorFor(res.status, res.body, this.ctx);
-      }
-      const id = updateId ?? this.#targetId(undefined);
-      if (id === undefined) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
-      return this.#updateCurrent(id);
-    }
+    if (is2xx(res.status)) return this.#created(res, intent, built !== undefined || intent.request.body === undefined);
+    const conflict = this.#def.create?.conflict;
+    if (conflict?.matches(res.status, res.body)) return this.#resolveConflict(conflict, res);
     this.#createRefused = true;
     throw this.target.sender.errorFor(res.status, res.body, this.ctx);
   }
 
-  /** A replayed intent carried an older payload: bring the provider up to the record as it is now. */
-  async #afterCreate(providerId: string, intent: CreateIntent): Promise<Done> {
-    const update = this.#def.updateBody(this.customer);
-    if (update.ok && payloadHash(undefined, update.body) !== payloadHash(undefined, intent.updateBody)) {
-      await this.#update(this.#targetId(providerId) ?? providerId, update.body, false);
-    }
+  /**
+   * The create was applied. `fresh` says its body was built from the record as it is now; a replayed intent
+   * that carried an older body is followed by an update to bring the provider up to the record.
+   */
+  async #created(res: { status: number; body: unknown }, intent: CreateIntent, fresh: boolean): Promise<Done> {
+    const { providerId } = this.#parse('create', res);
+    if (providerId === undefined) throw this.#badResponse('the create response carries no customer id', res.status);
+    const current = this.#def.updateBody(this.customer);
+    const upToDate = current.ok && (fresh || payloadHash(undefined, current.body) === intent.updateHash);
+    const targetId = this.#targetId(providerId) ?? providerId;
+    await this.store.recordSuccess(this.customer.id, this.#def.id, {
+      providerId,
+      // Unknown content: the update below, or the next run, sends the record again.
+      payloadHash: upToDate ? payloadHash(targetId, current.body) : UNCONFIRMED,
+    });
+    if (!upToDate && current.ok) await this.#update(targetId, current.body, false);
     return { status: 'created', providerId };
   }
 
-  async #updateCurrent(id: string): Promise<Done> {
-    const update = this.#def.updateBody(this.customer);
-    if (!update.ok) throw this.#invalid(update.message);
-    return this.#update(id, update.body, false);
+  /**
+   * A create refused because a customer may already exist. Never write over a customer that is not ours
+   * (DESIGN §5): BlueTape's conflict is about our own id; any other is adopted only when the lookup finds exactly
+   * one customer matching exactly, linked to no other customer of ours. Otherwise the record fails `rejected`,
+   * nothing is written, and the intent is dropped (nothing was created), so the next run asks again.
+   */
+  async #resolveConflict(conflict: ConflictRule, res: { status: number; body: unknown }): Promise<Done> {
+    if (conflict.resolve === 'own-id') {
+      const id = this.#targetId(undefined);
+      if (id === undefined) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
+      return this.#update(id, this.#updateBody(), false);
+    }
+    const found = await this.#find();
+    if (found.kind === 'found') return this.#adopt(found.id);
+    this.#createRefused = true;
+    const what = conflict.describe?.(res.body) ?? `${this.#def.name} already holds a conflicting customer`;
+    const why = found.kind === 'refused' ? found.reason : `no customer there has our ${this.#def.lookup?.key ?? 'id'}`;
+    throw this.target.sender.errorFor(res.status, res.body, this.ctx, `${what}; not written (${why})`);
   }
 
-  async #lookup(): Promise<string | undefined> {
+  /**
+   * Looks the customer up by its natural key, every page, keeping exact matches only. `found` is an id that is
+   * provably ours: the only exact match, and not linked in the state to another customer of ours.
+   */
+  async #find(): Promise<Found> {
     const lookup = this.#def.lookup;
-    if (!lookup) return undefined;
+    if (!lookup) return { kind: 'none' };
     if (this.options.dryRun) {
-      this.planned.push(lookup.request(this.customer));
-      return undefined;
+      this.planned.push(lookup.request(this.customer, 1));
+      return { kind: 'none' };
     }
-    const res = await this.#send(lookup.request(this.customer), undefined);
-    if (!is2xx(res.status)) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
-    try {
-      return lookup.parse(res.body, this.customer);
-    } catch {
-      throw this.#badResponse('the lookup response does not match the documented shape', res.status);
+    const matches = new Set<string>();
+    for (let page = 1; ; page++) {
+      if (page > MAX_LOOKUP_PAGES) {
+        return { kind: 'refused', reason: `the lookup by ${lookup.key} has more than ${MAX_LOOKUP_PAGES} pages` };
+      }
+      const res = await this.#send(lookup.request(this.customer, page), undefined);
+      if (!is2xx(res.status)) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
+      let parsed: { matches: string[]; more: boolean };
+      try {
+        parsed = lookup.parse(res.body, this.customer, page);
+      } catch {
+        throw this.#badResponse('the lookup response does not match the documented shape', res.status);
+      }
+      for (const id of parsed.matches) matches.add(id);
+      if (!parsed.more) break;
     }
+    const [id, ...more] = matches;
+    if (id === undefined) return { kind: 'none' };
+    if (more.length > 0) {
+      return { kind: 'refused', reason: `${matches.size} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
+    }
+    const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
+    if (others.length > 0) {
+      return {
+        kind: 'refused',
+        reason: `the customer found by ${lookup.key}, ${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}, not to ${this.customer.id}`,
+      };
+    }
+    return { kind: 'found', id };
+  }
+
+  /** A customer found at the provider and proved ours: brought up to the record, at the id DESIGN §3 addresses. */
+  #adopt(found: string): Promise<Done> {
+    return this.#update(this.#targetId(found) ?? found, this.#updateBody(), false);
+  }
+
+  /** The request of a recorded intent: as recorded when it kept its body, else built from the record as it is now. */
+  #intentRequest(intent: CreateIntent): RequestSpec {
+    const request = intent.request.body === undefined ? this.#createRequest() : intent.request;
+    // Retry-safety is the provider's current rule, not the one recorded: an older state may say otherwise.
+    return { ...request, retrySafe: this.#createRetrySafe() };
+  }
+
+  #createRule(): NonNullable<ProviderDefinition['create']> {
+    const create = this.#def.create;
+    if (!create) throw new Error(`${this.#def.name} has no create`);
+    return create;
+  }
+
+  /** The create request for the record as it is now; its warnings are the outcome's. */
+  #createRequest(): RequestSpec {
+    const create = this.#createRule();
+    const built = create.body(this.customer);
+    if (!built.ok) throw this.#invalid(built.message);
+    for (const warning of built.warnings) if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    return create.request(built.body);
+  }
+
+  /** Whether the provider deduplicates a repeated create by itself (BlueTape), so it may be replayed blindly. */
+  #createRetrySafe(): boolean {
+    return this.#createRule().request({}).retrySafe;
+  }
+
+  /** An unknown outcome this run may settle by a lookup: the request failed or was cut, but is not still running. */
+  #settleNow(error: unknown, replays: number): boolean {
+    if (!(error instanceof CustomerSyncError) || error.kind !== 'unknown_outcome') return false;
+    if (!this.#def.lookup || replays >= MAX_REPLAYS_PER_RUN) return false;
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return code !== TIMEOUT;
+  }
+
+  #kindOf(res: { status: number; body: unknown }): ErrorKind {
+    return this.#def.errorKind?.(res.status, res.body) ?? kindForStatus(res.status);
+  }
+
+  #rejected(reason: string): CustomerSyncError {
+    return providerError('rejected', `${this.#def.name}: ${reason}; not written`, {
+      provider: this.#def.id,
+      customerId: this.customer.id,
+    });
+  }
+
+  #stillUnknown(reason: string): CustomerSyncError {
+    return providerError('unknown_outcome', `${this.#def.name}: an earlier create may have been applied; ${reason}`, {
+      provider: this.#def.id,
+      customerId: this.customer.id,
+    });
   }
 
   #send(spec: RequestSpec, idempotencyKey: string | undefined): Promise<{ status: number; body: unknown }> {

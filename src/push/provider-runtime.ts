@@ -41,6 +41,7 @@ export function createProviderRuntime(
       idempotencyHeader: definition.idempotencyHeader,
       secrets: definition.secrets(options),
       errorMessage: (status, body) => definition.errorMessage(status, body),
+      errorKind: definition.errorKind && ((status, body) => definition.errorKind?.(status, body)),
       shared: shared ? { connection: shared.connection, id: shared.limiterId(definition.id) } : undefined,
     },
     events,
@@ -53,7 +54,7 @@ export function createProviderRuntime(
       createMissing: definition.createMissing?.(options) ?? false,
       sender: {
         send: (spec, ctx) => pipeline.send(spec, ctx),
-        errorFor: (status, body, ctx) => pipeline.errorForResponse(status, body, ctx),
+        errorFor: (status, body, ctx, summary) => pipeline.errorForResponse(status, body, ctx, summary),
       },
     },
     close: () => pipeline.close(),

@@ -3,14 +3,20 @@ import type { ErrorKind } from '../errors/kinds.js';
 import type { ProviderId } from '../providers.js';
 
 /**
- * A create about to be sent (DESIGN §5): written before the POST leaves, replayed unchanged — same payload,
- * same Idempotency-Key — by every retry in this run or after a crash, and cleared by the result.
+ * A create about to be sent (DESIGN §5): written before the POST leaves, replayed — same Idempotency-Key — by
+ * every retry in this run or after a crash (once a lookup says the customer is not there), and cleared by the
+ * result. It holds the least personal data a replay needs: the body only where the provider takes an
+ * idempotency key (a key must come back with the same bytes), and of the update body only its hash.
  */
 export interface CreateIntent {
   idempotencyKey: string;
+  /**
+   * The create request. `body` is kept only when the provider takes an idempotency key; otherwise it is left out
+   * and a replay builds the body afresh from the record as it is then.
+   */
   request: RequestSpec;
-  /** The update body at the time of the intent, so the hash stored after the create matches what was sent. */
-  updateBody: Record<string, unknown>;
+  /** `payloadHash(undefined, updateBody)` at the time of the intent: tells whether the record changed since. */
+  updateHash: string;
   createdAt: string;
   /** `unknown_outcome`: a create without keys may have been applied; it is not sent again until resolved. */
   status: 'pending' | 'unknown_outcome';
@@ -58,6 +64,11 @@ export interface StateStore {
    * implements it; a store owned by one process need not).
    */
   withLock?<T>(customerId: string, provider: ProviderId, fn: () => Promise<T>): Promise<T>;
+  /**
+   * The customers of ours the state links to `providerId` at `provider` (normally none or one), so a customer
+   * found at the provider by a natural key (an email) is adopted only when no other customer of ours holds it.
+   */
+  customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -112,8 +112,11 @@ describe('BlueTape create (createMissing)', () => {
     } satisfies RequestSpec);
   });
 
-  it('answers a 409 by updating the id the create used', () => {
-    expect(defined(create.onConflict)(documented, error409)).toStrictEqual({ updateId: undefined });
+  it('answers a 409 by updating our own id, which the create used', () => {
+    const conflict = defined(create.conflict);
+    expect(conflict.resolve).toBe('own-id');
+    expect(conflict.matches(409, error409)).toBe(true);
+    expect(conflict.matches(400, error409)).toBe(false);
   });
 });
 

@@ -167,17 +167,34 @@ describe('fatora: responses', () => {
 describe('fatora: lookup by email', () => {
   const unknown: Customer = { ...customer, providerIds: undefined };
 
-  it('asks for the first page of clients with this email', () => {
-    expect(lookup.request(unknown)).toEqual({
+  it('asks for each page of 20 clients with this email', () => {
+    expect(lookup.request(unknown, 1)).toEqual({
       method: 'GET',
       path: '/v1/clients',
       query: { email: 'client@example.com', page: '1', page_size: '20' },
       retrySafe: true,
     });
+    expect(lookup.request(unknown, 3).query).toEqual({ email: 'client@example.com', page: '3', page_size: '20' });
+    expect(lookup.key).toBe('email');
   });
 
-  // The shared `lookup.parse(body)` gets no customer (yet): the adapter's parser takes it as a second argument.
-  const parse = lookupParse;
+  /** The exact matches of one page; whether another page follows is tested below. */
+  const parse = (body: unknown, c: Customer): string | undefined => {
+    const { matches } = lookupParse(body, c);
+    return matches.length === 0 ? undefined : matches.join(',');
+  };
+
+  it('reads on while a page is full (20 clients), and stops at a shorter one', () => {
+    const near = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, email: `x${i}client@example.com` }));
+    expect(lookupParse({ status: 'SUCCESS', clients: near }, unknown)).toEqual({ matches: [], more: true });
+    expect(lookupParse({ status: 'SUCCESS', clients: near.slice(0, 19) }, unknown)).toEqual({ matches: [], more: false });
+    expect(lookupParse({ status: 'SUCCESS', clients: [] }, unknown)).toEqual({ matches: [], more: false });
+  });
+
+  it('returns every exact match of a page, so several are seen as ambiguous', () => {
+    const twins = { status: 'SUCCESS', clients: [{ id: 4, email: 'client@example.com' }, { id: 5, email: 'Client@example.com' }] };
+    expect(lookupParse(twins, unknown)).toEqual({ matches: ['4', '5'], more: false });
+  });
 
   it('is the lookup parser of the definition', () => {
     expect(lookup.parse).toBe(lookupParse);
@@ -278,7 +295,10 @@ describe('fatora: definition', () => {
     expect(def.defaultBaseUrl).toBe('https://api.fatora.io');
     expect(def.idempotencyHeader).toBeUndefined();
     expect(create.when).toBe('on-missing');
-    expect(create.onConflict).toBeUndefined();
+    // A 409 ("same data of existing client") is adopted only through the lookup by email.
+    expect(create.conflict?.resolve).toBe('lookup');
+    expect(create.conflict?.matches(409, {})).toBe(true);
+    expect(create.conflict?.matches(422, {})).toBe(false);
     expect(def.defaultId).toBeUndefined();
     expect(def.skipReason(minimal)).toBe('no Fatora client id is known (providerIds.fatora) and createMissing is off');
   });

@@ -203,21 +203,28 @@ describe('Invisible Collector create (createMissing)', () => {
     expect(definition.updateBody(record).ok).toBe(true);
   });
 
-  it('updates the gid a 409 names', () => {
-    expect(defined(create.onConflict)(documented, error409)).toStrictEqual({ updateId: GID });
+  it('resolves a 409 only through the lookup by externalId: the VAT number may be another customer of ours', () => {
+    const conflict = defined(create.conflict);
+    expect(conflict.resolve).toBe('lookup');
+    expect(conflict.matches(409, error409)).toBe(true);
+    expect(conflict.matches(422, error409)).toBe(false);
   });
 
-  it.each([{ code: 409, message: 'exists' }, { code: 409, message: 'exists', gid: '' }, null, 'Conflict'])(
-    'throws on a 409 body without a gid: %j',
-    (body) => {
-      expect(() => defined(create.onConflict)(documented, body)).toThrow(z.ZodError);
-    },
-  );
+  it.each([
+    [error409, `VAT number is already held by another customer, gid ${GID}`],
+    [{ code: 409, message: 'exists', id: 'id-7' }, 'VAT number is already held by another customer, gid id-7'],
+    [{ code: 409, message: 'Customer already registered' }, 'VAT number is already held by another customer'],
+    [{ code: 409, message: 'exists', gid: '' }, 'VAT number is already held by another customer'],
+    [null, 'VAT number is already held by another customer'],
+    ['Conflict', 'VAT number is already held by another customer'],
+  ])('names the customer a 409 body %j holds, by gid, id or not at all', (body, message) => {
+    expect(defined(defined(create.conflict).describe)(body)).toBe(message);
+  });
 });
 
 describe('Invisible Collector lookup', () => {
   it('finds by externalId', () => {
-    expect(lookup.request(documented)).toStrictEqual({
+    expect(lookup.request(documented, 1)).toStrictEqual({
       method: 'GET',
       path: '/customers/find',
       query: { externalId: '123' },
@@ -226,30 +233,37 @@ describe('Invisible Collector lookup', () => {
   });
 
   it('leaves the query value raw for the HTTP client to encode', () => {
-    expect(lookup.request({ ...documented, id: 'a&b=c/d' }).query).toStrictEqual({ externalId: 'a&b=c/d' });
+    expect(lookup.request({ ...documented, id: 'a&b=c/d' }, 1).query).toStrictEqual({ externalId: 'a&b=c/d' });
   });
 
-  it('reads the gid of the documented answer', () => {
-    expect(lookup.parse(findResponse, documented)).toBe(GID);
+  it('reads the gid of the documented answer; the answer is one page', () => {
+    expect(lookup.parse(findResponse, documented, 1)).toStrictEqual({ matches: [GID], more: false });
   });
 
   it('finds nothing in an empty answer', () => {
-    expect(lookup.parse([], documented)).toBeUndefined();
+    expect(lookup.parse([], documented, 1)).toStrictEqual({ matches: [], more: false });
   });
 
   it("given the customer, takes only the one whose externalId is the customer's id", () => {
     const other = { ...updateResponse, externalId: '999', gid: 'other-gid' };
-    expect(lookup.parse([other, updateResponse], documented)).toBe(GID);
-    expect(lookup.parse([other], documented)).toBeUndefined();
+    expect(lookup.parse([other, updateResponse], documented, 1).matches).toStrictEqual([GID]);
+    expect(lookup.parse([other], documented, 1).matches).toStrictEqual([]);
   });
 
-  it('refuses to guess between several customers', () => {
+  it('returns every exact match, so delivery refuses to guess between several', () => {
     const twin = { ...updateResponse, gid: 'twin-gid' };
-    expect(() => lookup.parse([updateResponse, twin], documented)).toThrow('cannot tell which');
+    expect(lookup.parse([updateResponse, twin], documented, 1).matches).toStrictEqual([GID, 'twin-gid']);
+  });
+
+  it('reads the published SDKs\' answers: `mobile`, no `phone` or `locale`', () => {
+    const { phone: _phone, locale: _locale, ...rest } = updateResponse as Record<string, unknown>;
+    const published = { ...rest, mobile: '+351912345678' };
+    expect(lookup.parse([published], documented, 1).matches).toStrictEqual([GID]);
+    expect(definition.parseSuccess('update', published)).toStrictEqual({ providerId: GID });
   });
 
   it.each([{}, [{}], [{ gid: 7 }], null, 'none'])('throws on the malformed answer %j', (body) => {
-    expect(() => lookup.parse(body, documented)).toThrow(z.ZodError);
+    expect(() => lookup.parse(body, documented, 1)).toThrow(z.ZodError);
   });
 });
 

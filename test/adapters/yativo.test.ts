@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { BodyResult } from '../../src/adapter/definition.js';
@@ -35,7 +36,8 @@ function bodyOf(result: BodyResult): Record<string, unknown> {
 describe('yativo: documented examples', () => {
   it('maps the Add Customer example to POST /customer with the page body', () => {
     const body = bodyOf(create.body(customer));
-    expect(create.request(body)).toEqual({ method: 'POST', path: '/customer', body: createRequest, retrySafe: true });
+    // Not retry-safe: the key is sent but not trusted (its published server ignores it); a lookup comes first.
+    expect(create.request(body)).toEqual({ method: 'POST', path: '/customer', body: createRequest, retrySafe: false });
   });
 
   it('maps the same customer to PUT /customer/{id} without the identity document', () => {
@@ -57,7 +59,16 @@ describe('yativo: body mapping', () => {
       customer_email: 'ann@example.com',
       customer_phone: '+15551234567',
       customer_country: 'USA',
+      customer_type: 'individual',
     });
+  });
+
+  it('sends customer_type on every create: the kind, else individual; never on an update', () => {
+    const base = { ...minimal, name: 'Ann', phone: '+15551234567', country: 'US' };
+    expect(bodyOf(create.body({ ...base, kind: 'business' })).customer_type).toBe('business');
+    expect(bodyOf(create.body({ ...base, kind: 'individual' })).customer_type).toBe('individual');
+    expect(bodyOf(create.body(base)).customer_type).toBe('individual');
+    expect(bodyOf(def.updateBody({ ...base, kind: 'business' }))).not.toHaveProperty('customer_type');
   });
 
   it('sends no address fields at all without an address', () => {
@@ -112,6 +123,7 @@ describe('yativo: body mapping', () => {
       customer_email: 'ann@example.com',
       customer_phone: '+15551234567',
       customer_country: 'USA',
+      customer_type: 'individual',
       customer_idCountry: 'United Kingdom',
       customer_idExpiration: '01/31',
     });
@@ -247,6 +259,64 @@ describe('yativo: responses', () => {
   });
 });
 
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/yativo/${name}`, import.meta.url), 'utf8'));
+
+describe("yativo: its published server's shapes", () => {
+  const lookupOf = defined(def.lookup);
+
+  it('reads a create answered with HTTP 200', () => {
+    expect(def.parseSuccess('create', fixture('published-create-response.json'))).toEqual({
+      providerId: '7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f',
+    });
+  });
+
+  it('reads field errors from `data` as it reads them from `errors`', () => {
+    expect(def.errorMessage(400, fixture('published-error-400-missing-field.json'))).toBe(
+      'Request failed.: customer_type: The customer type field is required.',
+    );
+    expect(def.errorMessage(422, fixture('published-error-422-duplicate-email.json'))).toBe(
+      'Request failed.: customer_email: Customer email already exists.',
+    );
+  });
+
+  it('takes HTTP 400 "Customer not found" as not_found, and nothing else of a 400', () => {
+    expect(def.errorKind?.(400, fixture('published-error-400-not-found.json'))).toBe('not_found');
+    expect(def.errorMessage(400, fixture('published-error-400-not-found.json'))).toBe('Customer not found');
+    expect(def.errorKind?.(400, error400)).toBeUndefined();
+    expect(def.errorKind?.(400, fixture('published-error-400-missing-field.json'))).toBeUndefined();
+    expect(def.errorKind?.(422, fixture('published-error-400-not-found.json'))).toBeUndefined();
+  });
+
+  it('knows a duplicate email in both shapes, and only that 422', () => {
+    const conflict = defined(create.conflict);
+    expect(conflict.resolve).toBe('lookup');
+    expect(conflict.matches(422, fixture('published-error-422-duplicate-email.json'))).toBe(true);
+    expect(conflict.matches(422, { message: 'Validation failed', errors: { customer_email: ['The customer email has already been taken.'] } })).toBe(true);
+    expect(conflict.matches(422, error422)).toBe(false);
+    expect(conflict.matches(400, fixture('published-error-422-duplicate-email.json'))).toBe(false);
+  });
+
+  it('looks customers up by email, every page, keeping exact matches only (the filter matches substrings)', () => {
+    expect(lookupOf.request(customer, 2)).toEqual({
+      method: 'GET',
+      path: '/customer',
+      query: { email: 'test_customer@yativo.com', page: '2', per_page: '100' },
+      retrySafe: true,
+    });
+    expect(lookupOf.parse(fixture('list-response.json'), customer, 1)).toEqual({
+      matches: ['2f103e55-1dc5-40bd-a78c-a4574f7a50e6'],
+      more: false,
+    });
+    const page = (current: number, last: number) => ({ data: [], pagination: { current_page: current, last_page: last } });
+    expect(lookupOf.parse({ ...page(1, 3), data: [{ customer_id: 'x', customer_email: 'a@b.c' }] }, customer, 1).more).toBe(true);
+    expect(lookupOf.parse(page(3, 3), customer, 3).more).toBe(false);
+    // Without a pagination block, a full page means another may follow.
+    const full = Array.from({ length: 100 }, (_, i) => ({ customer_id: `id-${i}`, customer_email: `x${i}test_customer@yativo.com` }));
+    expect(lookupOf.parse({ data: full }, customer, 1)).toEqual({ matches: [], more: true });
+    expect(() => lookupOf.parse({ data: [{ customer_id: 'x' }] }, customer, 1)).toThrow();
+  });
+});
+
 describe('yativo: options and auth', () => {
   it('declares only its own option keys', () => {
     expect(Object.keys(def.optionsShape).sort()).toEqual(['accountId', 'appSecret', 'token']);
@@ -323,14 +393,14 @@ describe('yativo: options and auth', () => {
 });
 
 describe('yativo: definition', () => {
-  it('creates whenever no id is known, with idempotency keys', () => {
+  it('creates whenever no id is known, with idempotency keys, and looks customers up by email', () => {
     expect(def.id).toBe('yativo');
     expect(def.defaultBaseUrl).toBe('https://api.yativo.com/api/v1');
     expect(def.idempotencyHeader).toBe('Idempotency-Key');
     expect(create.when).toBe('no-id');
     expect(def.defaultId).toBeUndefined();
     expect(def.createMissing).toBeUndefined();
-    expect(def.lookup).toBeUndefined();
+    expect(def.lookup?.key).toBe('email');
   });
 
   it('builds the adapter through createAdapter', () => {

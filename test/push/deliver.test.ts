@@ -70,14 +70,87 @@ describe('deliver', () => {
     });
   });
 
-  it('updates the gid a 409 names when the create conflicts', async () => {
+  it('adopts the customer a 409 names only when the lookup finds it under our externalId', async () => {
     const { sender, store, target } = setup(
-      [{ status: 404 }, { status: 409, body: { code: 409, message: 'exists', gid: 'g-9' } }, { status: 200, body: { gid: 'g-9' } }],
+      [
+        { status: 404 },
+        { status: 409, body: { code: 409, message: 'exists', gid: 'g-9' } },
+        { status: 200, body: [{ gid: 'g-9', externalId: 'c-1' }] },
+        { status: 200, body: { gid: 'g-9' } },
+      ],
       { createMissing: true },
     );
     const outcome = await deliver(ada, target, store);
     expect(outcome).toMatchObject({ status: 'updated', providerId: 'g-9' });
-    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers', 'PUT /customers/g-9']);
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /customers/c-1',
+      'POST /customers',
+      'GET /customers/find',
+      'PUT /customers/c-1',
+    ]);
+  });
+
+  it('never writes over the customer a 409 names when it is not ours: rejected, naming it, and again next run', async () => {
+    const conflict = { status: 409, body: { code: 409, message: 'Customer already registered', gid: 'g-other' } };
+    const { sender, store, target } = setup([{ status: 404 }, conflict, { status: 200, body: [] }], { createMissing: true });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatchObject({ kind: 'rejected', status: 409, providerMessage: 'Customer already registered' });
+    expect(outcome.error?.message).toBe(
+      'Fake: VAT number is already held by another customer, gid g-other; not written (no customer there has our externalId)',
+    );
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers', 'GET /customers/find']);
+    const link = await store.get('c-1', PROVIDER);
+    expect(link?.providerId).toBeUndefined();
+    expect(link?.payloadHash).toBeUndefined();
+    expect(link?.intent).toBeUndefined();
+
+    // The next run asks again and is refused again: nothing "fixes" it silently.
+    sender.script.push({ status: 404 }, conflict, { status: 200, body: [] });
+    expect((await deliver(ada, target, store)).error?.kind).toBe('rejected');
+    expect(sender.log.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual(['/customers/c-1', '/customers/c-1']);
+  });
+
+  it('refuses a lookup match that the state links to another customer of ours, naming both', async () => {
+    const { sender, store, target } = setup([{ status: 200, body: [{ gid: 'g-7' }] }], {
+      createMissing: true,
+      definition: { defaultId: undefined },
+    });
+    await store.recordSuccess('c-other', PROVIDER, { providerId: 'g-7', payloadHash: 'x' });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'rejected' });
+    expect(outcome.error?.message).toBe(
+      'Fake: the customer found by externalId, Fake id g-7, is already linked to our customer c-other, not to c-1; not written',
+    );
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /customers/find']);
+  });
+
+  it('refuses several exact matches rather than guess', async () => {
+    const { store, target } = setup([{ status: 200, body: [{ gid: 'g-1' }, { gid: 'g-2' }] }], {
+      createMissing: true,
+      definition: { defaultId: undefined },
+    });
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error?.message).toBe('Fake: 2 customers there have exactly our externalId; cannot tell which is ours; not written');
+  });
+
+  it('reads every page of a lookup: an exact match behind full pages is found, not created again', async () => {
+    const { sender, store, target } = setup(
+      [
+        { status: 200, body: { page: [{ gid: 'near-1', externalId: 'c-10' }], more: true } },
+        { status: 200, body: { page: [{ gid: 'near-2', externalId: 'c-11' }], more: true } },
+        { status: 200, body: { page: [{ gid: 'g-3', externalId: 'c-1' }], more: false } },
+        { status: 200, body: { gid: 'g-3' } },
+      ],
+      { createMissing: true, definition: { defaultId: undefined } },
+    );
+    expect(await deliver(ada, target, store)).toMatchObject({ status: 'updated', providerId: 'g-3' });
+    expect(sender.log.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query ?? {})}`)).toEqual([
+      'GET /customers/find {"externalId":"c-1","page":"1"}',
+      'GET /customers/find {"externalId":"c-1","page":"2"}',
+      'GET /customers/find {"externalId":"c-1","page":"3"}',
+      'PUT /customers/g-3 {}',
+    ]);
   });
 
   it('marks a create whose outcome is unknown and does not send it again', async () => {
@@ -95,36 +168,87 @@ describe('deliver', () => {
     expect(sender.log).toHaveLength(2);
   });
 
-  it('resolves an unknown create by a lookup that finds the customer', async () => {
-    const unknown = providerError('unknown_outcome', 'Fake: the create may have been applied', { provider: PROVIDER, customerId: 'c-1' });
+  it('leaves a create cut off by a timeout to the next run, which resolves it by a lookup that finds it', async () => {
+    const timedOut = providerError('unknown_outcome', 'Fake: no answer in time', {
+      provider: PROVIDER,
+      customerId: 'c-1',
+      cause: { name: 'NetworkFailure', code: 'ETIMEDOUT', message: 'no complete answer within 15000 ms' },
+    });
     const { sender, store, target } = setup(
-      [{ status: 404 }, unknown, { status: 200, body: [{ gid: 'g-found' }] }, { status: 200, body: { gid: 'g-found' } }],
+      [{ status: 404 }, timedOut, { status: 200, body: [{ gid: 'g-found' }] }, { status: 200, body: { gid: 'g-found' } }],
       { createMissing: true },
     );
-    await deliver(ada, target, store);
+    expect((await deliver(ada, target, store)).error?.kind).toBe('unknown_outcome');
+    expect(sender.log).toHaveLength(2);
     const outcome = await deliver(ada, target, store);
     expect(outcome).toMatchObject({ status: 'updated', providerId: 'g-found' });
     expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual([
       'PUT /customers/c-1',
       'POST /customers',
       'GET /customers/find',
-      'PUT /customers/g-found',
+      'PUT /customers/c-1',
     ]);
     expect((await store.get('c-1', PROVIDER))?.intent).toBeUndefined();
   });
 
-  it('replays a retry-safe create intent with the same key and payload after a failure', async () => {
+  it('settles an unknown create in the same run: a lookup that finds nothing replays it once, with the same key', async () => {
+    const reset = providerError('unknown_outcome', 'Fake: connection reset', {
+      provider: PROVIDER,
+      customerId: 'c-1',
+      cause: { name: 'NetworkFailure', code: 'ECONNRESET', message: 'connection reset' },
+    });
+    const { sender, store, target } = setup(
+      [{ status: 404 }, reset, { status: 200, body: [] }, { status: 201, body: { gid: 'g-new' } }],
+      { createMissing: true },
+    );
+    expect(await deliver(ada, target, store)).toMatchObject({ status: 'created', providerId: 'g-new' });
+    const [, first, lookup, replay] = sender.log;
+    expect(lookup).toMatchObject({ method: 'GET', path: '/customers/find' });
+    expect(replay).toEqual(first);
+  });
+
+  it('settles an unknown create in the same run by adopting what the lookup finds', async () => {
+    const reset = providerError('unknown_outcome', 'Fake: connection reset', {
+      provider: PROVIDER,
+      customerId: 'c-1',
+      cause: { name: 'NetworkFailure', code: 'ECONNRESET', message: 'connection reset' },
+    });
+    const { sender, store, target } = setup(
+      [{ status: 404 }, reset, { status: 200, body: [{ gid: 'g-1', externalId: 'c-1' }] }, { status: 200, body: { gid: 'g-1' } }],
+      { createMissing: true },
+    );
+    expect(await deliver(ada, target, store)).toMatchObject({ status: 'created', providerId: 'g-1' });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /customers/c-1',
+      'POST /customers',
+      'GET /customers/find',
+      'PUT /customers/c-1',
+    ]);
+    expect(await store.get('c-1', PROVIDER)).toEqual({
+      providerId: 'g-1',
+      payloadHash: payloadHash('c-1', { name: 'Ada Lovelace', email: 'ada@example.com' }),
+    });
+  });
+
+  const retrySafeCreate = {
+    defaultId: undefined,
+    create: {
+      when: 'no-id' as const,
+      body: (c: Customer) => ({ ok: true as const, body: { name: c.name, email: c.email }, warnings: [] }),
+      request: (body: Record<string, unknown>) => ({ method: 'POST' as const, path: '/customers', body, retrySafe: true }),
+    },
+  };
+
+  it('replays a create intent that carries a key with the same key and payload, then updates to the record', async () => {
     const transient = providerError('transient', 'Fake: 503 after retries', { provider: PROVIDER, customerId: 'c-1', status: 503 });
-    const definition = {
-      defaultId: undefined,
-      create: {
-        when: 'no-id' as const,
-        body: (c: Customer) => ({ ok: true as const, body: { name: c.name, email: c.email }, warnings: [] }),
-        request: (body: Record<string, unknown>) => ({ method: 'POST' as const, path: '/customers', body, retrySafe: true }),
-      },
-    };
+    const definition = { ...retrySafeCreate, idempotencyHeader: 'Idempotency-Key' };
     const { sender, store, target } = setup([transient, { status: 201, body: { gid: 'g-1' } }], { definition });
     expect((await deliver(ada, target, store)).status).toBe('failed');
+    // The key's intent keeps its body (a key must come back with the same bytes) and only a hash of the update.
+    const intent = (await store.get('c-1', PROVIDER))?.intent;
+    expect(intent?.request.body).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(intent?.updateHash).toBe(payloadHash(undefined, { name: 'Ada Lovelace', email: 'ada@example.com' }));
+    expect(intent).not.toHaveProperty('updateBody');
     // The record changed meanwhile: the replay still sends the intent as it was, then updates to the new name.
     const renamed = { ...ada, name: 'Ada King' };
     sender.script.push({ status: 200, body: { gid: 'g-1' } });
@@ -134,6 +258,23 @@ describe('deliver', () => {
     expect(replay).toEqual(first);
     expect(update).toMatchObject({ method: 'PUT', path: '/customers/g-1', body: { name: 'Ada King', email: 'ada@example.com' } });
     expect(update?.key).not.toBe(first?.key);
+  });
+
+  it('keeps no body in the intent of a provider without keys: the replay is built from the record as it is', async () => {
+    const transient = providerError('transient', 'Fake: 503 after retries', { provider: PROVIDER, customerId: 'c-1', status: 503 });
+    const { sender, store, target } = setup([transient, { status: 201, body: { gid: 'g-1' } }], { definition: retrySafeCreate });
+    expect((await deliver(ada, target, store)).status).toBe('failed');
+    const intent = (await store.get('c-1', PROVIDER))?.intent;
+    expect(intent?.request).toEqual({ method: 'POST', path: '/customers', retrySafe: true });
+    const renamed = { ...ada, name: 'Ada King' };
+    expect(await deliver(renamed, target, store)).toMatchObject({ status: 'created', providerId: 'g-1' });
+    const [first, replay] = sender.log;
+    expect(sender.log).toHaveLength(2);
+    expect(replay).toMatchObject({ method: 'POST', path: '/customers', body: { name: 'Ada King', email: 'ada@example.com' }, key: first?.key });
+    expect(await store.get('c-1', PROVIDER)).toEqual({
+      providerId: 'g-1',
+      payloadHash: payloadHash('g-1', { name: 'Ada King', email: 'ada@example.com' }),
+    });
   });
 
   it('clears the intent when the provider refuses a create outright', async () => {

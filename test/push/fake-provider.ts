@@ -28,11 +28,27 @@ export function fakeDefinition(overrides: Partial<ProviderDefinition> = {}): Pro
       when: 'on-missing',
       body: (c: Customer) => ({ ok: true, body: { name: c.name, email: c.email, externalId: c.id }, warnings: [] }),
       request: (body) => ({ method: 'POST', path: '/customers', body, retrySafe: false }),
-      onConflict: (_c, body) => ({ updateId: (body as { gid?: string }).gid }),
+      conflict: {
+        matches: (status) => status === 409,
+        resolve: 'lookup',
+        describe: (body) => `VAT number is already held by another customer, gid ${(body as { gid?: string }).gid ?? '?'}`,
+      },
     },
     lookup: {
-      request: (c: Customer) => ({ method: 'GET', path: '/customers/find', query: { externalId: c.id }, retrySafe: true }),
-      parse: (body: unknown) => (body as Array<{ gid: string }>)[0]?.gid,
+      key: 'externalId',
+      request: (c: Customer, page: number) => ({
+        method: 'GET',
+        path: '/customers/find',
+        query: { externalId: c.id, page: String(page) },
+        retrySafe: true,
+      }),
+      // An array of customers, or `{ page: [...], more: true }` to script pagination.
+      parse: (body: unknown, c: Customer) => {
+        const paged = body as { page?: Array<{ gid: string; externalId?: string }>; more?: boolean };
+        const list = Array.isArray(body) ? (body as Array<{ gid: string; externalId?: string }>) : (paged.page ?? []);
+        const matches = list.filter((x) => x.externalId === undefined || x.externalId === c.id).map((x) => x.gid);
+        return { matches, more: paged.more === true };
+      },
     },
     parseSuccess: (_op, body) => {
       const gid = (body as { gid?: unknown })?.gid;
@@ -60,9 +76,9 @@ export class ScriptedSender implements Sender {
     return { status: next.status, body: next.body };
   }
 
-  errorFor(status: number, body: unknown, ctx: SendContext): CustomerSyncError {
+  errorFor(status: number, body: unknown, ctx: SendContext, summary?: string): CustomerSyncError {
     const kind = status === 404 ? 'not_found' : 'rejected';
-    return providerError(kind, `Fake answered ${status}`, {
+    return providerError(kind, `Fake: ${summary ?? `answered ${status}`}`, {
       provider: 'invisible-collector',
       customerId: ctx.customerId,
       status,

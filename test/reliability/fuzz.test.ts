@@ -18,12 +18,10 @@ import { invisibleCollector, invisibleCollectorDefinition } from '../../adapters
 import { yativo, yativoDefinition } from '../../adapters/yativo/index.js';
 import type { Adapter } from '../../src/adapter/adapter.js';
 import type { Operation, ProviderDefinition } from '../../src/adapter/definition.js';
-import { unusableAsSegment } from '../../src/adapter/path.js';
 import { CustomerSyncError } from '../../src/errors/customer-sync-error.js';
 import type { ErrorKind } from '../../src/errors/kinds.js';
 import { runSync } from '../../src/job/run-sync.js';
 import { validateCustomer } from '../../src/model/customer.js';
-import type { Customer } from '../../src/model/types.js';
 import { PROVIDER_IDS, type ProviderId } from '../../src/providers.js';
 import { startSandbox, type LoggedRequest, type Sandbox } from '../../src/sandbox/index.js';
 import { openSource, type SourceFormat } from '../../src/sources/index.js';
@@ -962,6 +960,8 @@ interface WireCase {
   pathId?: string;
   /** The update path for an id, for the update a create answered 409 leads to. */
   updatePath?: (id: string) => string;
+  /** The lookup a create's conflict or unknown outcome leads to, `METHOD /path`. */
+  lookupRequest?: string;
 }
 
 const S = {
@@ -1016,7 +1016,8 @@ const WIRE_CASES: WireCase[] = [
     definition: def(yativoDefinition),
     operation: 'create',
     request: 'POST /customer',
-    retrySafe: true,
+    retrySafe: false,
+    lookupRequest: 'GET /customer',
     secrets: [S.yativoToken],
     make: (baseUrl) => yativo({ ...common, baseUrl, token: S.yativoToken }),
     customer: CREATE_CUSTOMER,
@@ -1067,6 +1068,7 @@ const WIRE_CASES: WireCase[] = [
     before: [{ request: 'GET /v1/clients', status: 200, body: { status: 'SUCCESS', clients: [] } }],
     request: 'POST /v1/clients',
     retrySafe: false,
+    lookupRequest: 'GET /v1/clients',
     secrets: [S.fatoraToken],
     make: (baseUrl) => fatora({ ...common, baseUrl, token: S.fatoraToken, createMissing: true }),
     customer: CREATE_CUSTOMER,
@@ -1117,6 +1119,7 @@ const WIRE_CASES: WireCase[] = [
     before: [{ request: 'PUT /customers/cus-1', status: 404, body: NOT_FOUND['invisible-collector'] }],
     request: 'POST /customers',
     retrySafe: false,
+    lookupRequest: 'GET /customers/find',
     secrets: [S.icToken],
     make: (baseUrl) => invisibleCollector({ ...common, baseUrl, token: S.icToken, createMissing: true }),
     customer: UPDATE_CUSTOMER,
@@ -1186,27 +1189,23 @@ function expectationFor(wire: WireCase, status: number, body: unknown): WireExpe
     if (id === undefined) return { result: 'bad_response', status };
     return { result: wire.operation === 'create' ? 'created' : 'updated', providerId: id };
   }
-  const onConflict = wire.definition.create?.onConflict;
-  if (status === 409 && wire.operation === 'create' && onConflict && wire.updatePath) {
-    let target: string | undefined;
-    try {
-      target = onConflict(validCustomer(wire.customer), body).updateId ?? wire.pathId;
-    } catch {
-      return { result: 'rejected', status };
+  const conflict = wire.definition.create?.conflict;
+  if (wire.operation === 'create' && conflict?.matches(status, body)) {
+    // BlueTape's conflict is about our own id: the update follows (answered 404 here). Any other is adopted only
+    // through a lookup (answered 404 here, so the lookup's failure is the outcome).
+    if (conflict.resolve === 'own-id' && wire.updatePath && wire.pathId !== undefined) {
+      return { result: 'not_found', status: 404, followUp: `PUT ${wire.updatePath(wire.pathId)}` };
     }
-    if (target === undefined) return { result: 'rejected', status };
-    if (unusableAsSegment(target)) return { result: 'invalid' };
-    return { result: 'not_found', status: 404, followUp: `PUT ${wire.updatePath(target)}` };
+    if (wire.lookupRequest) return { result: 'not_found', status: 404, followUp: wire.lookupRequest };
   }
   if (status === 429) return { result: 'rate_limited', status };
-  if (status >= 500) return { result: wire.retrySafe ? 'transient' : 'unknown_outcome', status };
-  return { result: status === 404 ? 'not_found' : 'rejected', status };
-}
-
-function validCustomer(input: unknown): Customer {
-  const result = validateCustomer(input);
-  if (!result.ok) throw new Error('the wire customers are valid');
-  return result.customer;
+  if (status >= 500) {
+    // A create whose outcome is unknown is settled by a lookup at once; the lookup failing, the outcome stays unknown.
+    if (!wire.retrySafe) return { result: 'unknown_outcome', status, followUp: wire.lookupRequest };
+    return { result: 'transient', status };
+  }
+  const kind = wire.definition.errorKind?.(status, body) ?? (status === 404 ? 'not_found' : 'rejected');
+  return { result: kind, status };
 }
 
 /** `METHOD /path` of a request below the provider's prefix, without its query. */
