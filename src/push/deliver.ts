@@ -7,8 +7,9 @@ import { providerError } from '../errors/provider-errors.js';
 import { kindForStatus } from '../pipeline/errors.js';
 import { TIMEOUT } from '../pipeline/http-client.js';
 import type { Customer } from '../model/types.js';
-import type { CreateIntent, StateStore } from '../state/store.js';
+import type { CreateIntent, LinkState, StateStore } from '../state/store.js';
 import { payloadHash } from './hash.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { ProviderOutcome } from './outcome.js';
 
 export interface SendContext {
@@ -53,6 +54,18 @@ const MAX_REPLAYS_PER_RUN = 1;
 
 /** Stored after a create whose body is not the record as it is now: never equal to a payload hash. */
 const UNCONFIRMED = '';
+
+/** One lock per provider definition, shared by every sync of the process. */
+const locks = new WeakMap<ProviderDefinition, KeyedLock>();
+
+function lockFor(definition: ProviderDefinition): KeyedLock {
+  let lock = locks.get(definition);
+  if (lock === undefined) {
+    lock = new KeyedLock();
+    locks.set(definition, lock);
+  }
+  return lock;
+}
 
 function withoutBody(request: RequestSpec): RequestSpec {
   const { body: _body, ...rest } = request;
@@ -113,10 +126,21 @@ class Delivery {
 
   async #run(): Promise<Done> {
     const link = (await this.store.get(this.customer.id, this.#def.id)) ?? {};
+    const targetId = this.#targetId(link.providerId);
+    const lookup = this.#def.lookup;
+    if ((link.intent || targetId === undefined) && lookup && !this.options.dryRun) {
+      // This path may look up, create or adopt by a natural key that other customers of ours may share (an
+      // email): one at a time per key, so each sees the others' links.
+      const key = `${this.#def.id}\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
+      return lockFor(this.#def).run(key, () => this.#deliver(link, targetId));
+    }
+    return this.#deliver(link, targetId);
+  }
+
+  async #deliver(link: LinkState, targetId: string | undefined): Promise<Done> {
     if (link.intent) return this.#resumeIntent(link.intent);
 
     const update = this.#updateBody();
-    const targetId = this.#targetId(link.providerId);
     if (targetId !== undefined) {
       if (!this.options.full && link.payloadHash === payloadHash(targetId, update)) {
         return { status: 'unchanged', providerId: link.providerId ?? targetId };

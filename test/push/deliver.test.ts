@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestSpec } from '../../src/adapter/definition.js';
+import type { CustomerSyncError } from '../../src/errors/customer-sync-error.js';
+import type { SendContext } from '../../src/push/deliver.js';
 import { providerError } from '../../src/errors/provider-errors.js';
 import { deliver } from '../../src/push/deliver.js';
 import { payloadHash } from '../../src/push/hash.js';
@@ -367,5 +370,64 @@ describe('deliver with createMissing and an id the record names', () => {
     const outcome = await deliver({ ...ada, providerIds: { 'invisible-collector': 'gone' } }, target, store);
     expect(outcome.error).toMatchObject({ kind: 'not_found', status: 404 });
     expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/gone']);
+  });
+});
+
+describe('deliver: two customers of ours with one email, at once', () => {
+  /** A provider keyed by email, answering after a turn of the event loop so deliveries interleave. */
+  class EmailKeyedProvider {
+    readonly clients: Array<{ id: string; email: string; name: unknown }> = [];
+    readonly log: string[] = [];
+    async send(spec: RequestSpec, ctx: SendContext): Promise<{ status: number; body: unknown }> {
+      ctx.stats.requests += 1;
+      this.log.push(`${spec.method} ${spec.path}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      const body = spec.body ?? {};
+      if (spec.method === 'GET') {
+        const page = spec.query?.page === '1' ? this.clients.filter((c) => c.email === spec.query?.email) : [];
+        return { status: 200, body: page.map((c) => ({ gid: c.id, externalId: undefined })) };
+      }
+      if (spec.method === 'POST') {
+        const client = { id: `g-${this.clients.length + 1}`, email: String(body.email), name: body.name };
+        this.clients.push(client);
+        return { status: 201, body: { gid: client.id } };
+      }
+      const client = this.clients.find((c) => spec.path === `/customers/${c.id}`);
+      if (!client) return { status: 404, body: { message: 'not found' } };
+      client.name = body.name;
+      return { status: 200, body: { gid: client.id } };
+    }
+    errorFor(status: number, _body: unknown, ctx: SendContext, summary?: string): CustomerSyncError {
+      return providerError('rejected', `Fake: ${summary ?? status}`, { provider: PROVIDER, customerId: ctx.customerId, status });
+    }
+  }
+
+  it('creates one customer and refuses the second, which the state links to the first: nothing is written over', async () => {
+    const provider = new EmailKeyedProvider();
+    const store = new MemoryStateStore();
+    const definition = fakeDefinition({
+      defaultId: undefined,
+      lookup: {
+        key: 'email',
+        request: (c: Customer, page: number) => ({
+          method: 'GET',
+          path: '/customers/find',
+          query: { email: c.email, page: String(page) },
+          retrySafe: true,
+        }),
+        parse: (body: unknown) => ({ matches: (body as Array<{ gid: string }>).map((c) => c.gid), more: false }),
+      },
+    });
+    const target = { definition, sender: provider, createMissing: true };
+    const [first, second] = await Promise.all([
+      deliver({ ...ada, id: 'c-1', name: 'Ada' }, target, store),
+      deliver({ ...ada, id: 'c-2', name: 'Someone Else' }, target, store),
+    ]);
+    expect(first).toMatchObject({ status: 'created', providerId: 'g-1' });
+    expect(second.error?.message).toBe(
+      'Fake: the customer found by email, Fake id g-1, is already linked to our customer c-1, not to c-2; not written',
+    );
+    expect(provider.clients).toEqual([{ id: 'g-1', email: 'ada@example.com', name: 'Ada' }]);
+    expect(provider.log.filter((line) => line.startsWith('POST'))).toHaveLength(1);
   });
 });

@@ -1,0 +1,26 @@
+/**
+ * Runs tasks one at a time per key, in the order they asked, within one process. Two customers of ours with one
+ * email must not race from "the lookup found nothing" to "the create is recorded": the second would find the
+ * first's new customer not yet linked to it, and adopt it (DESIGN §5: never write over a customer not ours).
+ */
+export class KeyedLock {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => done);
+    this.#tails.set(key, tail);
+    await previous;
+    try {
+      return await task();
+    } finally {
+      release();
+      // The last in line leaves no entry behind: the map holds only keys with a task running or waiting.
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
