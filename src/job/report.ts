@@ -56,13 +56,19 @@ export interface SyncReport {
   warnings: ReportWarning[];
   /** Why records were skipped, counted per provider and reason. */
   skipped: Array<{ provider: ProviderId; reason: string; count: number }>;
-  /** Entries left out of `failures`, `invalid` and `warnings` past the cap. */
-  truncated: { failures: number; invalid: number; warnings: number };
+  /** Entries left out of `failures`, `invalid`, `warnings` (and, in a dry run, `planned`) past the cap. */
+  truncated: { failures: number; invalid: number; warnings: number; planned?: number };
+  /**
+   * With `--dry-run`: the requests that would have been sent, the first `LIST_CAP` of them; `truncated.planned`
+   * counts the rest (the CLI prints every one as it is planned, so the text output leaves none out).
+   */
   planned?: PlannedRequest[];
 }
 
 /** Entries kept per list; the counts stay exact past it. */
 export const LIST_CAP = 10_000;
+
+type CappedList = 'failures' | 'invalid' | 'warnings' | 'planned';
 
 const emptyCounts = (): ProviderCounts => ({ created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: 0, retries: 0 });
 
@@ -83,7 +89,7 @@ export class ReportBuilder {
       invalid: [],
       warnings: [],
       skipped: [],
-      truncated: { failures: 0, invalid: 0, warnings: 0 },
+      truncated: { failures: 0, invalid: 0, warnings: 0, ...(dryRun ? { planned: 0 } : {}) },
       ...(dryRun ? { planned: [] } : {}),
     };
   }
@@ -110,7 +116,7 @@ export class ReportBuilder {
         this.#push('failures', { customerId, provider, kind, status, message: maskPersonalData(message) });
       }
       if (outcome.status === 'skipped') this.#countSkip(provider, outcome.reason ?? 'skipped');
-      for (const request of outcome.planned ?? []) this.report.planned?.push({ customerId, provider, request });
+      if (this.report.dryRun) for (const request of outcome.planned ?? []) this.#push('planned', { customerId, provider, request });
     }
   }
 
@@ -133,10 +139,10 @@ export class ReportBuilder {
     else this.#skipped.set(key, { provider, reason, count: 1 });
   }
 
-  #push<K extends 'failures' | 'invalid' | 'warnings'>(list: K, entry: SyncReport[K][number]): void {
-    const target = this.report[list] as Array<SyncReport[K][number]>;
+  #push<K extends CappedList>(list: K, entry: NonNullable<SyncReport[K]>[number]): void {
+    const target = (this.report[list] ??= []) as Array<NonNullable<SyncReport[K]>[number]>;
     if (target.length < LIST_CAP) target.push(entry);
-    else this.report.truncated[list] += 1;
+    else this.report.truncated[list] = (this.report.truncated[list] ?? 0) + 1;
   }
 }
 

@@ -6,7 +6,7 @@ import type { PushResult } from '../push/engine.js';
 import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
 import { isRawLineStore, type RawLineStore } from '../state/store.js';
 import { rawLineHasher } from './raw-lines.js';
-import { ReportBuilder, type ReportInvalid, type SyncReport } from './report.js';
+import { ReportBuilder, type PlannedRequest, type ReportInvalid, type SyncReport } from './report.js';
 
 export interface Progress {
   read: number;
@@ -38,6 +38,12 @@ export type RunSyncOptions = RunSyncInput & {
   /** Records in flight at once. @default 64 */
   maxInFlight?: number | undefined;
   onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
+  /**
+   * With `dryRun`: every request the run would send, as soon as it is planned (the report keeps only the first
+   * `LIST_CAP` of them). A promise it returns holds the record's place among those in flight until it settles, so
+   * a slow reader of the output slows the run down instead of filling memory.
+   */
+  onPlanned?: ((planned: PlannedRequest) => void | Promise<void>) | undefined;
 };
 
 /** Confirmed lines written together: one transaction per batch instead of one per line. */
@@ -103,6 +109,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
       const result = await engine.push(customer, pushOptions);
       account(result);
       raw?.settle(customer.id, hash, result);
+      if (options.dryRun && options.onPlanned) await emitPlanned(result, options.onPlanned);
     })();
     byCustomer.set(customer.id, work);
     try {
@@ -166,6 +173,12 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+async function emitPlanned(result: PushResult, onPlanned: (planned: PlannedRequest) => void | Promise<void>): Promise<void> {
+  for (const [provider, outcome] of Object.entries(result.providers) as Array<[ProviderId, PushResult['providers'][ProviderId]]>) {
+    for (const request of outcome?.planned ?? []) await onPlanned({ customerId: result.customerId, provider, request });
+  }
+}
 
 /** The raw-line bookkeeping of one run, when it applies. */
 function rawSkipping(options: RunSyncOptions) {

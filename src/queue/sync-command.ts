@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { UsageError, writeLine, type CliIo } from '../cli/io.js';
 import { createLogger } from '../cli/logger.js';
 import { progressDrawer, summaryTable } from '../cli/render.js';
-import { parseOnly, writeReport, type SyncFlags } from '../cli/sync-command.js';
+import { parseOnly, prepareReportDirectory, writeReport, type SyncFlags } from '../cli/sync-command.js';
 import { exitCodeFor, type SyncReport } from '../job/report.js';
 import { openSource, SourceError } from '../sources/index.js';
 import { PushQueue } from './producer.js';
@@ -18,6 +18,8 @@ export async function queuedSyncCommand(flags: SyncFlags, io: CliIo): Promise<nu
   if (flags.state !== undefined) throw new UsageError('--state does not apply with --queue: the workers use the state of their config');
   const { loaded, location } = await loadQueueConfig(flags.config, io, 'sync --queue');
   const only = parseOnly(flags.only, loaded.adapters);
+  const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
+  if (reportPath !== undefined) prepareReportDirectory(reportPath);
   const queue = new PushQueue(location);
   const source = await openSource({ input: flags.input === '-' ? '-' : resolve(io.cwd, flags.input), format: flags.format, stdin: io.stdin }).catch(
     (error: unknown) => {
@@ -51,7 +53,7 @@ export async function queuedSyncCommand(flags: SyncFlags, io: CliIo): Promise<nu
   }
   progress.clear();
   log.flush();
-  if (flags.report) await writeReport(resolve(io.cwd, flags.report), report);
+  if (reportPath !== undefined) await writeReport(reportPath, report);
   writeLine(io.stdout, flags.json ? JSON.stringify(report, null, 2) : summaryTable(report));
   return exitCodeFor(report, flags.strict === true);
 }

@@ -1,16 +1,19 @@
+import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../providers.js';
 import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
 
 /** State for one process: what `push` uses unless a persistent store is given. */
 export class MemoryStateStore implements StateStore {
   readonly #links = new Map<string, LinkState>();
+  /** `provider \0 providerId` → the customers whose link there has that id, kept with `#links`. */
+  readonly #byProviderId = new Map<string, Set<string>>();
 
-  #key(customerId: string, provider: ProviderId): string {
-    return `${provider}\u0000${customerId}`;
+  #key(provider: ProviderId, id: string): string {
+    return `${provider}\u0000${id}`;
   }
 
   async get(customerId: string, provider: ProviderId): Promise<LinkState | undefined> {
-    const link = this.#links.get(this.#key(customerId, provider));
+    const link = this.#links.get(this.#key(provider, customerId));
     return link === undefined ? undefined : structuredClone(link);
   }
 
@@ -36,19 +39,41 @@ export class MemoryStateStore implements StateStore {
     intent: 'keep' | 'unknown' | 'clear',
   ): Promise<void> {
     this.#update(customerId, provider, (link) => {
-      const next: LinkState = { ...link, lastFailure: { ...failure } };
+      const next: LinkState = { ...link, lastFailure: { ...failure, message: maskPersonalData(failure.message) } };
       if (intent === 'clear') delete next.intent;
       if (intent === 'unknown' && next.intent) next.intent = { ...next.intent, status: 'unknown_outcome' };
       return next;
     });
   }
 
+  async customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]> {
+    const customers = this.#byProviderId.get(this.#key(provider, providerId));
+    // Code point order, as SQLite and PostgreSQL (COLLATE "C") give it.
+    return customers === undefined ? [] : [...customers].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
   async close(): Promise<void> {
     this.#links.clear();
+    this.#byProviderId.clear();
   }
 
   #update(customerId: string, provider: ProviderId, change: (link: LinkState) => LinkState): void {
-    const key = this.#key(customerId, provider);
-    this.#links.set(key, change(this.#links.get(key) ?? {}));
+    const key = this.#key(provider, customerId);
+    const before = this.#links.get(key) ?? {};
+    const after = change(before);
+    this.#links.set(key, after);
+    if (before.providerId === after.providerId) return;
+    if (before.providerId !== undefined) {
+      const byId = this.#key(provider, before.providerId);
+      const customers = this.#byProviderId.get(byId);
+      customers?.delete(customerId);
+      if (customers?.size === 0) this.#byProviderId.delete(byId);
+    }
+    if (after.providerId !== undefined) {
+      const byId = this.#key(provider, after.providerId);
+      const customers = this.#byProviderId.get(byId) ?? new Set<string>();
+      customers.add(customerId);
+      this.#byProviderId.set(byId, customers);
+    }
   }
 }

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import type { z } from 'zod';
-import { failureSchema, intentSchema, KNOWN_PROVIDERS } from './record-shapes.js';
+import { failureSchema, intentSchemaFor, KNOWN_PROVIDERS } from './record-shapes.js';
 import { PG_SCHEMA_VERSION, readVersion } from './postgres-schema.js';
 
+/** The indexes the migrations make besides the primary key: a missing one leaves a query scanning every row. */
+const INDEXES = ['links_attention', 'links_provider_id'];
 
 /** Rows read per round trip when checking JSON shapes. */
 const PAGE = 1000;
@@ -16,8 +18,9 @@ interface JsonRow {
 
 /**
  * Check the state schema `s` (quoted): its version, the table and its indexes (PostgreSQL keeps pages and CHECK
- * constraints sound itself; an index left invalid by a failed build is not), `fsync`, known providers, and intents
- * and failures of the right shape, read a page at a time. One message per problem, empty when all is well.
+ * constraints sound itself; an index left invalid by a failed build, or dropped, is not), `fsync`, known
+ * providers, and intents (a request body only at a provider taking an idempotency key) and failures of the right
+ * shape, read a page at a time. One message per problem, empty when all is well.
  */
 export async function checkIntegrity(client: pg.ClientBase, s: string): Promise<string[]> {
   const problems: string[] = [];
@@ -34,6 +37,7 @@ export async function checkIntegrity(client: pg.ClientBase, s: string): Promise<
   );
   if (!indexes.rows.some((index) => index.primary)) problems.push('table links has no primary key');
   for (const index of indexes.rows) if (!index.valid) problems.push(`index ${index.name} is invalid: REINDEX it`);
+  for (const name of INDEXES) if (!indexes.rows.some((index) => index.name === name)) problems.push(`index ${name} is missing`);
   const fsync = await client.query<{ fsync: string }>(`SELECT current_setting('fsync') AS fsync`);
   if (fsync.rows[0]?.fsync !== 'on') problems.push('fsync is off on the server: a crash may lose recorded intents');
 
@@ -54,7 +58,7 @@ export async function checkIntegrity(client: pg.ClientBase, s: string): Promise<
       : await client.query<JsonRow>(`${columns} ${order}`);
     for (const row of page.rows) {
       const where = `link (${JSON.stringify(row.customer_id)}, ${row.provider})`;
-      if (row.intent !== null) problems.push(...shapeProblems(where, 'intent', row.intent, intentSchema));
+      if (row.intent !== null) problems.push(...shapeProblems(where, 'intent', row.intent, intentSchemaFor(row.provider)));
       if (row.last_failure !== null) problems.push(...shapeProblems(where, 'last_failure', row.last_failure, failureSchema));
     }
     after = page.rows.at(-1);

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { minimiseLegacyIntent } from './legacy-intents.js';
 import { PostgresStateError } from './postgres-errors.js';
 
 /** The schema layout this build reads and writes (`meta.schema_version`). */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 
 /** Where the state lives unless `open` is told otherwise. */
 export const DEFAULT_SCHEMA = 'customer_sync';
 
 /**
- * Migrations: entry `i` takes a schema from version i to i + 1, given the quoted schema name. Append only; never
- * edit a shipped one. `links` is SQLite's table: one row per (customer, provider), `last_failure` and `intent` as
+ * Migrations: entry `i` takes a schema from version i to i + 1, given a client inside the migration's transaction
+ * and the quoted schema name. Append only; never edit a shipped one. `links` is SQLite's table: one row per (customer, provider), `last_failure` and `intent` as
  * JSON. Differences, on purpose:
  * - ids are `COLLATE "C"`: compared and ordered by code point, as SQLite does (so `attention()` lists in the same
  *   order) and never equal across Unicode normalization or case;
@@ -21,8 +22,9 @@ export const DEFAULT_SCHEMA = 'customer_sync';
  * - `updated_at` is the server's `timestamptz`, one clock for every worker.
  * The partial index keeps `attention()` cheap on millions of clean rows: its WHERE must match the query's.
  */
-const MIGRATIONS: ReadonlyArray<(schema: string) => string> = [
-  (s) => `
+const MIGRATIONS: ReadonlyArray<(client: pg.ClientBase, s: string) => Promise<unknown>> = [
+  (client, s) =>
+    client.query(`
     CREATE TABLE ${s}.links (
       customer_id   text COLLATE "C" NOT NULL,
       provider      text COLLATE "C" NOT NULL,
@@ -35,8 +37,52 @@ const MIGRATIONS: ReadonlyArray<(schema: string) => string> = [
       PRIMARY KEY (customer_id, provider)
     );
     CREATE INDEX links_attention ON ${s}.links (provider, customer_id)
-      WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`,
+      WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`),
+  // v2 (SQLite's v3): `customersLinkedTo` looks links up by the provider's id (partial: a link without one is never
+  // asked for, and `provider_id = $2` implies the index's WHERE); and every stored intent keeps the least personal
+  // data a replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but at
+  // Yativo. The index is built inside the transaction, not CONCURRENTLY: writes to links wait for it, once.
+  async (client, s) => {
+    await client.query(`CREATE INDEX links_provider_id ON ${s}.links (provider, provider_id) WHERE provider_id IS NOT NULL`);
+    await minimiseIntents(client, s);
+  },
 ];
+
+/** Rows rewritten per read by the v2 migration. */
+const MIGRATION_PAGE = 500;
+
+async function minimiseIntents(client: pg.ClientBase, s: string): Promise<void> {
+  // Through the attention index (its WHERE word for word), which holds every row with an intent. The JSON is read
+  // as text and parsed here, so \u0000 and lone surrogates (which `json` keeps) come back as they were written.
+  const columns = `SELECT customer_id, provider, intent::text AS intent FROM ${s}.links
+    WHERE (intent IS NOT NULL OR last_failure IS NOT NULL)`;
+  const order = `ORDER BY provider, customer_id LIMIT ${MIGRATION_PAGE}`;
+  type Page = { customer_id: string; provider: string; intent: string | null };
+  let after: Page | undefined;
+  for (;;) {
+    const { rows } = after
+      ? await client.query<Page>(`${columns} AND (provider, customer_id) > ($1, $2) ${order}`, [after.provider, after.customer_id])
+      : await client.query<Page>(`${columns} ${order}`);
+    for (const row of rows) {
+      if (row.intent === null) continue;
+      let intent: unknown;
+      try {
+        intent = JSON.parse(row.intent);
+      } catch {
+        continue; // `json` is checked by the server; the integrity check would report it anyway
+      }
+      const minimised = minimiseLegacyIntent(row.provider, intent);
+      if (minimised === undefined) continue;
+      await client.query(`UPDATE ${s}.links SET intent = $3::json WHERE customer_id = $1 AND provider = $2`, [
+        row.customer_id,
+        row.provider,
+        JSON.stringify(minimised),
+      ]);
+    }
+    after = rows.at(-1);
+    if (rows.length < MIGRATION_PAGE) return;
+  }
+}
 
 /** The schema name quoted for SQL, after checking PostgreSQL would keep it as given (63 bytes at most). */
 export function quoteSchema(schema: string, where: string): string {
@@ -87,7 +133,7 @@ export async function migrateSchema(client: pg.PoolClient, schema: string, where
       from = 0;
     }
     if (from > PG_SCHEMA_VERSION) throw tooNew(schema, where, from);
-    for (let v = from; v < PG_SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]?.(s) ?? '');
+    for (let v = from; v < PG_SCHEMA_VERSION; v++) await MIGRATIONS[v]?.(client, s);
     await client.query(`UPDATE ${s}.meta SET schema_version = $1, migrated_at = now()`, [PG_SCHEMA_VERSION]);
     await client.query('COMMIT');
   } catch (error) {

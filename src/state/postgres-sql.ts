@@ -16,8 +16,8 @@ const NEEDS_ATTENTION = 'intent IS NOT NULL OR last_failure IS NOT NULL';
 const KEY = 'customer_id = $1 AND provider = $2';
 
 /**
- * The statements of PostgresStateStore on the `links` table of schema `s` (quoted). Parameters are always
- * `$1` customer id, `$2` provider. Every write stamps `updated_at` with the server's clock.
+ * The statements of PostgresStateStore on the `links` table of schema `s` (quoted). Parameters are `$1` customer
+ * id, `$2` provider, unless said otherwise. Every write stamps `updated_at` with the server's clock.
  */
 export function linkSql(s: string) {
   const t = `${s}.links`;
@@ -56,6 +56,11 @@ export function linkSql(s: string) {
     /** `$1` customer ids, `$2` providers, pairwise: one statement, one snapshot. */
     getMany: `SELECT ${COLUMNS} FROM ${t}
       WHERE (customer_id, provider) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    /**
+     * `$1` provider, `$2` the provider's id (not the usual key): served by the partial index `links_provider_id`,
+     * whose WHERE `provider_id = $2` implies.
+     */
+    linkedTo: `SELECT customer_id FROM ${t} WHERE provider = $1 AND provider_id = $2 ORDER BY customer_id`,
     /** Word for word the partial index's WHERE, so the index serves it. */
     attention: `SELECT ${COLUMNS} FROM ${t} WHERE ${NEEDS_ATTENTION} ORDER BY provider, customer_id`,
   };

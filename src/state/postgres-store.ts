@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../providers.js';
 import { connectionError, createPool, describeTarget, isConnectionError, reasonOf, type PostgresTarget } from './postgres-connection.js';
 import { IntentConflictError, LinkBusyError, PostgresStateError } from './postgres-errors.js';
@@ -137,7 +138,7 @@ export class PostgresStateStore implements StateStore {
     failure: FailureRecord,
     intent: 'keep' | 'unknown' | 'clear',
   ): Promise<void> {
-    const json = JSON.stringify(failure);
+    const json = JSON.stringify({ ...failure, message: maskPersonalData(failure.message) });
     if (intent !== 'unknown') {
       await this.#query(this.#sql.failure, [customerId, provider, json, intent, null]);
       return;
@@ -149,6 +150,11 @@ export class PostgresStateStore implements StateStore {
       const marked = current === null ? null : JSON.stringify({ ...current, status: 'unknown_outcome' });
       await client.query(this.#sql.failure, [customerId, provider, json, marked === null ? 'keep' : 'replace', marked]);
     });
+  }
+
+  async customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]> {
+    const { rows } = await this.#query<{ customer_id: string }>(this.#sql.linkedTo, [provider, providerId]);
+    return rows.map((row) => row.customer_id);
   }
 
   /**

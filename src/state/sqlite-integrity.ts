@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import { failureSchema, intentSchema, KNOWN_PROVIDERS } from './record-shapes.js';
+import { failureSchema, intentSchemaFor, KNOWN_PROVIDERS } from './record-shapes.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 
+/** The indexes the migrations make: a missing one leaves a query scanning millions of rows. */
+const INDEXES = ['links_attention', 'links_provider_id', 'raw_lines_hash'];
 
 interface JsonRow {
   customer_id: string;
@@ -13,8 +15,9 @@ interface JsonRow {
 
 /**
  * Prepare, once, a check of the state database: SQLite's `integrity_check` (pages, indexes, CHECK constraints),
- * then this store's invariants — schema version, WAL on a file, known providers, ISO `updated_at`, and intents and
- * failures of the right shape. The check returns one message per problem, empty when all is well.
+ * then this store's invariants — schema version, WAL on a file, its indexes, known providers, ISO `updated_at`, and
+ * intents and failures of the right shape (an intent keeps a request body only at a provider taking an idempotency
+ * key). The check returns one message per problem, empty when all is well.
  */
 export function prepareIntegrityCheck(db: Database.Database): () => string[] {
   const providers = db.prepare<[], { provider: string; n: number }>(
@@ -25,6 +28,7 @@ export function prepareIntegrityCheck(db: Database.Database): () => string[] {
       `SELECT count(*) FROM links WHERE updated_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'`,
     )
     .pluck();
+  const indexes = db.prepare<[], string>(`SELECT name FROM sqlite_schema WHERE type = 'index'`).pluck();
   const withJson = db.prepare<[], JsonRow>(
     `SELECT customer_id, provider, last_failure, intent FROM links
      WHERE intent IS NOT NULL OR last_failure IS NOT NULL ORDER BY provider, customer_id`,
@@ -38,6 +42,8 @@ export function prepareIntegrityCheck(db: Database.Database): () => string[] {
     if (version !== SCHEMA_VERSION) problems.push(`schema version is ${String(version)}, expected ${SCHEMA_VERSION}`);
     const mode = db.pragma('journal_mode', { simple: true });
     if (!db.memory && mode !== 'wal') problems.push(`journal mode is ${String(mode)}, expected wal`);
+    const present = new Set(indexes.all());
+    for (const index of INDEXES) if (!present.has(index)) problems.push(`index ${index} is missing`);
     for (const { provider, n } of providers.all()) {
       if (!KNOWN_PROVIDERS.includes(provider)) problems.push(`${n} link(s) for unknown provider ${JSON.stringify(provider)}`);
     }
@@ -45,7 +51,7 @@ export function prepareIntegrityCheck(db: Database.Database): () => string[] {
     if (dates > 0) problems.push(`${dates} link(s) with an updated_at that is not an ISO date`);
     for (const row of withJson.iterate()) {
       const where = `link (${JSON.stringify(row.customer_id)}, ${row.provider})`;
-      if (row.intent !== null) problems.push(...shapeProblems(where, 'intent', row.intent, intentSchema));
+      if (row.intent !== null) problems.push(...shapeProblems(where, 'intent', row.intent, intentSchemaFor(row.provider)));
       if (row.last_failure !== null) problems.push(...shapeProblems(where, 'last_failure', row.last_failure, failureSchema));
     }
     return problems;

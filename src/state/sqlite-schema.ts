@@ -1,12 +1,17 @@
-import { mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { minimiseLegacyIntent } from './legacy-intents.js';
+import { makeDirectory } from './make-directory.js';
 
 /** The schema this build reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** How long a write waits for another process holding the database lock before it fails. */
 export const BUSY_TIMEOUT_MS = 15_000;
+
+/** A step of the schema: SQL, or a function run in the migration's transaction (for what SQL cannot do). */
+type Migration = string | ((db: Database.Database) => void);
 
 /**
  * Migrations: entry `i` takes a database from `user_version` i to i + 1. Append only; never edit a shipped one.
@@ -14,7 +19,7 @@ export const BUSY_TIMEOUT_MS = 15_000;
  * `CreateIntent`). The partial index keeps `attention()` cheap on a state of millions of clean rows: it holds
  * only the rows that carry an intent or a failure, and its WHERE clause must match the query's word for word.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE links (
      customer_id  TEXT NOT NULL,
      provider     TEXT NOT NULL,
@@ -34,9 +39,51 @@ const MIGRATIONS: readonly string[] = [
      raw_hash    TEXT NOT NULL
    );
    CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`,
+  // v3: `customersLinkedTo` looks links up by the provider's id (partial: a link without one is never asked for,
+  // and `provider_id = ?` implies the index's WHERE); and every stored intent keeps the least personal data a
+  // replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but at Yativo.
+  (db) => {
+    db.exec(`CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;`);
+    minimiseIntents(db);
+  },
 ];
 
-/** The state file cannot be used: not a database, another program's database, or a newer schema. */
+/** Rows rewritten per read by the v3 migration: a page is read whole before its rows are written. */
+const MIGRATION_PAGE = 500;
+
+function minimiseIntents(db: Database.Database): void {
+  // Through the attention index (its WHERE word for word), which holds every row with an intent.
+  const page = db.prepare<[string, string], { customer_id: string; provider: string; intent: string | null }>(
+    `SELECT customer_id, provider, intent FROM links
+     WHERE (intent IS NOT NULL OR last_failure IS NOT NULL) AND (provider, customer_id) > (?, ?)
+     ORDER BY provider, customer_id LIMIT ${MIGRATION_PAGE}`,
+  );
+  const write = db.prepare<[string, string, string]>(`UPDATE links SET intent = ? WHERE customer_id = ? AND provider = ?`);
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const rows = page.all(...after);
+    for (const row of rows) {
+      if (row.intent === null) continue;
+      let intent: unknown;
+      try {
+        intent = JSON.parse(row.intent);
+      } catch {
+        continue; // the CHECK keeps this from happening; the integrity check would report it
+      }
+      const minimised = minimiseLegacyIntent(row.provider, intent);
+      if (minimised !== undefined) write.run(JSON.stringify(minimised), row.customer_id, row.provider);
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < MIGRATION_PAGE) return;
+    after = [last.provider, last.customer_id];
+  }
+}
+
+/**
+ * The state file cannot be used: not a database, another program's database, a newer schema, a file or directory
+ * that cannot be written or created, or a statement that failed on it. The message names the file and never
+ * holds customer data.
+ */
 export class StateFileError extends Error {
   override name = 'StateFileError';
 
@@ -51,14 +98,21 @@ export class StateFileError extends Error {
 
 /**
  * Open (creating it and its directory when missing) a state database in WAL mode with `synchronous = NORMAL`,
- * migrated to `SCHEMA_VERSION`. Every failure is a `StateFileError` naming the path.
+ * migrated to `SCHEMA_VERSION`, and proven writable: opening ends with a write, so a file that cannot be written
+ * (read-only, on a read-only file system, in a directory where the WAL cannot be made) fails here, before a run
+ * sends anything, rather than at its first write. Every failure is a `StateFileError` naming the path.
  */
 export function openStateDatabase(path: string): Database.Database {
   let db: Database.Database;
   try {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && path !== '') makeDirectory(dirname(path));
+  } catch (error) {
+    throw new StateFileError(path, `cannot create the directory of state file ${path}: ${messageOf(error)}`, { cause: error });
+  }
+  try {
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
+    if (isDirectory(path)) throw new StateFileError(path, `state file ${path} is a directory, not a file`, { cause: error });
     throw new StateFileError(path, `cannot open state file ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
@@ -69,20 +123,44 @@ export function openStateDatabase(path: string): Database.Database {
   } catch (error) {
     db.close();
     if (error instanceof StateFileError) throw error;
-    const code = (error as { code?: unknown }).code;
+    const code = codeOf(error);
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       throw new StateFileError(path, `state file ${path} is not a SQLite database (${messageOf(error)})`, {
         cause: error,
       });
     }
+    if (cannotWrite(code)) throw new StateFileError(path, `state file ${path} cannot be written: ${messageOf(error)}`, { cause: error });
     throw new StateFileError(path, `cannot open state file ${path}: ${messageOf(error)}`, { cause: error });
   }
 }
 
-/** Bring the schema up to date inside one write transaction, so two processes opening a new file do not race. */
+/**
+ * Any error of a statement on the state at `path`, as a `StateFileError` naming the file. SQLite's messages carry
+ * no values; a stored JSON text that does not parse is named without the parser's message, which quotes the text.
+ */
+export function stateFileError(path: string, error: unknown): StateFileError {
+  if (error instanceof StateFileError) return error;
+  if (error instanceof SyntaxError) {
+    return new StateFileError(path, `state file ${path} holds a record that is not valid JSON: check it (integrity check)`);
+  }
+  const code = codeOf(error);
+  if (cannotWrite(code)) return new StateFileError(path, `state file ${path} cannot be written: ${messageOf(error)}`, { cause: error });
+  if (code === 'SQLITE_BUSY') {
+    return new StateFileError(
+      path,
+      `state file ${path} stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} s: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  return new StateFileError(path, `state file ${path}: ${messageOf(error)}`, { cause: error });
+}
+
+/**
+ * Bring the schema up to date inside one write transaction, so two processes opening a new file do not race. The
+ * version is written even when it is already current: that write is what proves the file can be written.
+ */
 function migrate(db: Database.Database, path: string): void {
   const version = (): number => db.pragma('user_version', { simple: true }) as number;
-  if (version() === SCHEMA_VERSION) return;
   db.transaction(() => {
     const from = version();
     if (from > SCHEMA_VERSION) {
@@ -100,9 +178,38 @@ function migrate(db: Database.Database, path: string): void {
         );
       }
     }
-    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] ?? '');
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      const migration = MIGRATIONS[v] ?? '';
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/** SQLite's and the file system's ways of saying the file cannot be written (or made). */
+function cannotWrite(code: string | undefined): boolean {
+  if (code === undefined) return false;
+  return (
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_IOERR') ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_FULL'
+  );
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function messageOf(error: unknown): string {

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../providers.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
-import { openStateDatabase } from './sqlite-schema.js';
+import { openStateDatabase, stateFileError } from './sqlite-schema.js';
 import type { CreateIntent, FailureRecord, LinkState, RawLineStore, StateStore } from './store.js';
 
 export { SCHEMA_VERSION, StateFileError } from './sqlite-schema.js';
@@ -56,6 +57,12 @@ interface FailureParams {
 
 const COLUMNS = 'customer_id, provider, provider_id, payload_hash, last_failure, intent, updated_at';
 const NEEDS_ATTENTION = 'intent IS NOT NULL OR last_failure IS NOT NULL';
+
+/**
+ * `customersLinkedTo`'s statement (exported for the test that checks its plan): served by the partial index
+ * `links_provider_id`, whose WHERE (`provider_id IS NOT NULL`) `provider_id = ?` implies.
+ */
+export const LINKED_TO_SQL = 'SELECT customer_id FROM links WHERE provider = ? AND provider_id = ? ORDER BY customer_id';
 
 /**
  * The CLI's state (DESIGN §6): one SQLite file in WAL mode. Ordinary writes commit with `synchronous = NORMAL`:
@@ -114,6 +121,7 @@ export class SqliteStateStore implements StateStore, RawLineStore {
         `INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET raw_hash = excluded.raw_hash`,
       ),
       forgetRaw: db.prepare<[string]>(`DELETE FROM raw_lines WHERE customer_id = ?`),
+      linkedTo: db.prepare<[string, string], string>(LINKED_TO_SQL).pluck(),
       fullSync: db.prepare('PRAGMA synchronous = FULL'),
       normalSync: db.prepare('PRAGMA synchronous = NORMAL'),
     };
@@ -143,21 +151,30 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     this.#integrityCheck = prepareIntegrityCheck(db);
   }
 
-  /** Open or create the state at `path` (its directory too); `':memory:'` for a throwaway one. */
+  /**
+   * Open or create the state at `path` (its directory too); `':memory:'` for a throwaway one. Throws a
+   * `StateFileError` naming the file when it cannot be opened, migrated or written (see `openStateDatabase`).
+   */
   static open(path: string): SqliteStateStore {
-    return new SqliteStateStore(openStateDatabase(path), path);
+    const db = openStateDatabase(path);
+    try {
+      return new SqliteStateStore(db, path);
+    } catch (error) {
+      db.close();
+      throw stateFileError(path, error);
+    }
   }
 
   async get(customerId: string, provider: ProviderId): Promise<LinkState | undefined> {
-    this.#ensureOpen();
-    const row = this.#sql.get.get(customerId, provider);
-    return row === undefined ? undefined : toLinkState(row);
+    return this.#guard(() => {
+      const row = this.#sql.get.get(customerId, provider);
+      return row === undefined ? undefined : toLinkState(row);
+    });
   }
 
   async recordIntent(customerId: string, provider: ProviderId, intent: CreateIntent): Promise<void> {
-    this.#ensureOpen();
     const json = JSON.stringify(intent);
-    this.#durably(() => this.#sql.intent.run(customerId, provider, json, new Date().toISOString()));
+    this.#guard(() => this.#durably(() => this.#sql.intent.run(customerId, provider, json, new Date().toISOString())));
   }
 
   async recordSuccess(
@@ -165,9 +182,8 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     provider: ProviderId,
     result: { providerId: string | undefined; payloadHash: string },
   ): Promise<void> {
-    this.#ensureOpen();
     const now = new Date().toISOString();
-    this.#sql.success.run(customerId, provider, result.providerId ?? null, result.payloadHash, now);
+    this.#guard(() => this.#sql.success.run(customerId, provider, result.providerId ?? null, result.payloadHash, now));
   }
 
   async recordFailure(
@@ -176,9 +192,13 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     failure: FailureRecord,
     intent: 'keep' | 'unknown' | 'clear',
   ): Promise<void> {
-    this.#ensureOpen();
     const now = new Date().toISOString();
-    this.#sql.failure.run({ customerId, provider, failure: JSON.stringify(failure), mode: intent, now });
+    const json = JSON.stringify({ ...failure, message: maskPersonalData(failure.message) });
+    this.#guard(() => this.#sql.failure.run({ customerId, provider, failure: json, mode: intent, now }));
+  }
+
+  async customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]> {
+    return this.#guard(() => this.#sql.linkedTo.all(provider, providerId));
   }
 
   /**
@@ -186,17 +206,17 @@ export class SqliteStateStore implements StateStore, RawLineStore {
    * links never recorded are absent. Callers batch: a few thousand keys per call is a good size.
    */
   getMany(keys: readonly LinkKey[]): Map<string, LinkState> {
-    this.#ensureOpen();
-    return this.#getMany(keys);
+    return this.#guard(() => this.#getMany(keys));
   }
 
   /** Every link with an intent (pending or `unknown_outcome`) or a last failure, by provider then customer. */
   attention(): AttentionRecord[] {
-    this.#ensureOpen();
-    return this.#sql.attention.all().map((row) => {
-      const { payloadHash: _hash, ...state } = toLinkState(row);
-      return { customerId: row.customer_id, provider: row.provider as ProviderId, ...state, updatedAt: row.updated_at };
-    });
+    return this.#guard(() =>
+      this.#sql.attention.all().map((row) => {
+        const { payloadHash: _hash, ...state } = toLinkState(row);
+        return { customerId: row.customer_id, provider: row.provider as ProviderId, ...state, updatedAt: row.updated_at };
+      }),
+    );
   }
 
   /**
@@ -204,29 +224,37 @@ export class SqliteStateStore implements StateStore, RawLineStore {
    * when it does not exist. Returns whether there was an intent or a failure to settle. Durable, like an intent.
    */
   resolve(customerId: string, provider: ProviderId, action: Resolution): boolean {
-    this.#ensureOpen();
-    return this.#durably(() => this.#resolve(customerId, provider, action));
+    return this.#guard(() => this.#durably(() => this.#resolve(customerId, provider, action)));
   }
 
   knownRawLines(hashes: readonly string[]): Set<string> {
-    this.#ensureOpen();
-    return new Set(this.#sql.knownRaw.all(JSON.stringify(hashes)));
+    return this.#guard(() => new Set(this.#sql.knownRaw.all(JSON.stringify(hashes))));
   }
 
   recordRawLines(entries: ReadonlyArray<readonly [customerId: string, hash: string | null]>): void {
-    this.#ensureOpen();
-    if (entries.length > 0) this.#recordRaw(entries);
+    this.#guard(() => {
+      if (entries.length > 0) this.#recordRaw(entries);
+    });
   }
 
   /** SQLite's own integrity check plus this store's invariants; empty when all is well. */
   integrityCheck(): string[] {
-    this.#ensureOpen();
-    return this.#integrityCheck();
+    return this.#guard(() => this.#integrityCheck());
   }
 
   /** Close the database; later calls do nothing. */
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (this.#db.open) this.#guard(() => this.#db.close());
+  }
+
+  /** Runs `fn` on the open database; any error it throws becomes a `StateFileError` naming the file. */
+  #guard<T>(fn: () => T): T {
+    this.#ensureOpen();
+    try {
+      return fn();
+    } catch (error) {
+      throw stateFileError(this.path, error);
+    }
   }
 
   #durably<T>(write: () => T): T {

@@ -50,7 +50,8 @@ export interface StateStore {
   /** The provider confirmed `payloadHash` under `providerId`: clears any intent and failure. */
   recordSuccess(customerId: string, provider: ProviderId, result: { providerId: string | undefined; payloadHash: string }): Promise<void>;
   /**
-   * A request failed. `intent` says what happens to a pending create intent: `keep` it for replay,
+   * A request failed. The failure is kept with emails and phone numbers in its message masked (`maskPersonalData`),
+   * whoever built it. `intent` says what happens to a pending create intent: `keep` it for replay,
    * `unknown` marks it `unknown_outcome`, `clear` drops it (the provider refused it, so nothing was created).
    */
   recordFailure(

@@ -108,3 +108,31 @@ export function spawnSync(cwd: string, config: string, input: string, extra: str
   );
   return { exit, kill: (signal) => child.kill(signal) };
 }
+
+/**
+ * `customer-sync ARGV` as a child process, for a run that must be shown to end: a run still going after
+ * `hangMs` is killed and resolves with `hung: true` (a generous bound, far above a normal run's few seconds, so
+ * a slow machine is never taken for a hang).
+ */
+export function runCliChild(
+  cwd: string,
+  argv: string[],
+  hangMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; hung: boolean }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let hung = false;
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, hangMs);
+  return new Promise((done) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr, hung });
+    }),
+  );
+}

@@ -7,7 +7,9 @@ import { runSync } from '../../src/job/run-sync.js';
 import { SyncEngine } from '../../src/push/engine.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { isUnparsed, openSource, type SourceItem } from '../../src/sources/index.js';
+import { MemoryStateStore } from '../../src/state/memory-store.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
+import type { PlannedRequest } from '../../src/job/report.js';
 import { customer, ndjson, tempDir } from '../cli/helpers.js';
 
 let sandbox: Sandbox;
@@ -130,5 +132,57 @@ describe('runSync over NDJSON batches', () => {
       await engine.close();
     }
     expect(writes).toEqual([]);
+  });
+});
+
+describe('runSync --dry-run', () => {
+  it('hands each planned request to onPlanned, and reads no further while the records in flight wait on it', async () => {
+    const adapter = invisibleCollector({
+      baseUrl: sandbox.urls['invisible-collector'],
+      token: sandbox.credentials['invisible-collector'].token,
+      createMissing: true,
+    });
+    const engine = new SyncEngine([adapter], new MemoryStateStore(), { retries: 0 });
+    let read = 0;
+    async function* records() {
+      for (let i = 1; i <= 10; i++) {
+        read += 1;
+        yield { line: i, value: customer(i) };
+      }
+    }
+    const seen: PlannedRequest[] = [];
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let waiting = 0;
+    let bothWaiting = (): void => {};
+    const twoWaiting = new Promise<void>((resolve) => (bothWaiting = resolve));
+    const running = runSync({
+      engine,
+      records: records(),
+      dryRun: true,
+      maxInFlight: 2,
+      onPlanned: (planned) => {
+        seen.push(planned);
+        if (read > 2) return undefined;
+        waiting += 1;
+        if (waiting === 2) bothWaiting();
+        return gate;
+      },
+    });
+    try {
+      await twoWaiting;
+      // Both records in flight wait on the output; let every ready callback run: nothing more is read.
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(read).toBe(2);
+      release();
+      const report = await running;
+      expect(report.records.read).toBe(10);
+      expect(seen.filter((p) => p.request.method !== 'GET').map((p) => p.customerId)).toHaveLength(10);
+      expect(report.planned).toEqual(seen);
+      expect(sandbox.stats('invisible-collector').requests).toBe(0);
+    } finally {
+      release();
+      await engine.close();
+    }
   });
 });

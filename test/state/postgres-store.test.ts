@@ -12,6 +12,8 @@ import {
 } from '../../src/state/postgres-store.js';
 import { createPool, describeTarget } from '../../src/state/postgres-connection.js';
 import { advisoryKey } from '../../src/state/postgres-schema.js';
+import { linkSql } from '../../src/state/postgres-sql.js';
+import { payloadHash } from '../../src/push/hash.js';
 import { linkKey } from '../../src/state/sqlite-store.js';
 import { describeStateStoreContract, failureFixture, intentFixture } from './contract.js';
 
@@ -174,11 +176,163 @@ describe('PostgresStateStore', () => {
 
     it('keeps \\u0000 and lone surrogates in intents and failures (jsonb would refuse them)', async () => {
       const store = await open();
-      const intent = intentFixture({ updateBody: { notes: 'a\u0000b', odd: '\ud800' } });
+      const base = intentFixture();
+      const intent = intentFixture({ request: { ...base.request, body: { notes: 'a\u0000b', odd: '\ud800' } } });
       const failure = failureFixture({ message: 'provider said \u0000' });
-      await store.recordIntent('cus_1', 'fatora', intent);
-      await store.recordFailure('cus_1', 'fatora', failure, 'unknown');
-      expect(await store.get('cus_1', 'fatora')).toEqual({ intent: { ...intent, status: 'unknown_outcome' }, lastFailure: failure });
+      await store.recordIntent('cus_1', 'yativo', intent);
+      await store.recordFailure('cus_1', 'yativo', failure, 'unknown');
+      expect(await store.get('cus_1', 'yativo')).toEqual({ intent: { ...intent, status: 'unknown_outcome' }, lastFailure: failure });
+    });
+  });
+
+  describe('migration to schema 2', () => {
+    // Schema 1 as it shipped, written out here on purpose: the test starts from what an older customer-sync left.
+    async function schemaV1(schema: string): Promise<string> {
+      const s = pg.escapeIdentifier(schema);
+      await admin.query(`CREATE SCHEMA ${s}`);
+      await admin.query(`CREATE TABLE ${s}.meta (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        schema_version integer NOT NULL,
+        migrated_at timestamptz NOT NULL DEFAULT now())`);
+      await admin.query(`INSERT INTO ${s}.meta (schema_version) VALUES (1)`);
+      await admin.query(`
+        CREATE TABLE ${s}.links (
+          customer_id   text COLLATE "C" NOT NULL,
+          provider      text COLLATE "C" NOT NULL,
+          provider_id   text,
+          payload_hash  text,
+          last_failure  json CHECK (last_failure IS NULL OR json_typeof(last_failure) = 'object'),
+          intent        json CHECK (intent IS NULL OR json_typeof(intent) = 'object'),
+          intent_writer text,
+          updated_at    timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (customer_id, provider)
+        );
+        CREATE INDEX links_attention ON ${s}.links (provider, customer_id)
+          WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`);
+      return `${s}.links`;
+    }
+
+    const EMAIL = 'zoe.obrien@example.com';
+    const updateBody = (i: number) => ({ customer_email: EMAIL, notes: `a\u0000b ${i}`, odd: '\ud800', nested: { n: [i, 2.5] } });
+    const oldIntent = (i: number, status = 'pending') => ({
+      idempotencyKey: `key-${i}`,
+      request: { method: 'POST', path: '/customer', body: { ...updateBody(i), document: `P${i}` }, retrySafe: false },
+      updateBody: updateBody(i),
+      createdAt: '2026-01-01T00:00:00.000Z',
+      status,
+    });
+    const FAILURE = { kind: 'unknown_outcome', message: 'socket hang up', at: '2026-01-01T00:00:01.000Z' };
+
+    it('rewrites every intent: the update body becomes its hash, the create body goes but at Yativo', async () => {
+      const schema = freshSchema();
+      const links = await schemaV1(schema);
+      const insert = `INSERT INTO ${links} (customer_id, provider, provider_id, payload_hash, last_failure, intent, intent_writer, updated_at)
+        VALUES ($1, $2, $3, $4, $5::json, $6::json, $7, '2026-01-01T00:00:02Z')`;
+      await admin.query(insert, ['cus_y', 'yativo', null, null, null, JSON.stringify(oldIntent(1)), 'w-1']);
+      await admin.query(insert, ['cus_f', 'fatora', null, null, JSON.stringify(FAILURE), JSON.stringify(oldIntent(2, 'unknown_outcome')), 'w-2']);
+      await admin.query(insert, ['cus_b', 'bluetape', 'B-1', 'h-b', null, null, null]);
+      // Beyond a page of the migration (500 rows): keyless intents, every one to rewrite.
+      await admin.query(
+        `INSERT INTO ${links} (customer_id, provider, intent)
+         SELECT 'cus_' || lpad(i::text, 4, '0'), 'invisible-collector', $1::json FROM generate_series(1, 1200) AS i`,
+        [JSON.stringify(oldIntent(3))],
+      );
+
+      const store = await PostgresStateStore.open(URL, { schema });
+      opened.push(store);
+      expect(await sql(`SELECT schema_version FROM ${pg.escapeIdentifier(schema)}.meta`)).toEqual([{ schema_version: PG_SCHEMA_VERSION }]);
+      expect(await store.get('cus_y', 'yativo')).toEqual({
+        intent: {
+          idempotencyKey: 'key-1',
+          request: { method: 'POST', path: '/customer', body: { ...updateBody(1), document: 'P1' }, retrySafe: false },
+          updateHash: payloadHash(undefined, updateBody(1)),
+          createdAt: '2026-01-01T00:00:00.000Z',
+          status: 'pending',
+        },
+      });
+      expect(await store.get('cus_f', 'fatora')).toEqual({
+        lastFailure: FAILURE,
+        intent: {
+          idempotencyKey: 'key-2',
+          request: { method: 'POST', path: '/customer', retrySafe: false },
+          updateHash: payloadHash(undefined, updateBody(2)),
+          createdAt: '2026-01-01T00:00:00.000Z',
+          status: 'unknown_outcome',
+        },
+      });
+      expect((await store.get('cus_1200', 'invisible-collector'))?.intent).toEqual({
+        idempotencyKey: 'key-3',
+        request: { method: 'POST', path: '/customer', retrySafe: false },
+        updateHash: payloadHash(undefined, updateBody(3)),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        status: 'pending',
+      });
+      expect(await store.get('cus_b', 'bluetape')).toEqual({ providerId: 'B-1', payloadHash: 'h-b' });
+      expect(await store.customersLinkedTo('bluetape', 'B-1')).toEqual(['cus_b']);
+      expect(await store.integrityCheck()).toEqual([]);
+      // The personal data left the table but for Yativo's create body; writers and dates are as they were.
+      expect(await sql(`SELECT provider, count(*)::int AS n FROM ${links} WHERE intent::text LIKE $1 GROUP BY provider`, [`%${EMAIL}%`])).toEqual([
+        { provider: 'yativo', n: 1 },
+      ]);
+      expect(await sql(`SELECT count(*)::int AS n FROM ${links} WHERE intent::text LIKE '%updateBody%'`)).toEqual([{ n: 0 }]);
+      expect(await sql(`SELECT customer_id, intent_writer FROM ${links} WHERE intent_writer IS NOT NULL ORDER BY customer_id`)).toEqual([
+        { customer_id: 'cus_f', intent_writer: 'w-2' },
+        { customer_id: 'cus_y', intent_writer: 'w-1' },
+      ]);
+      expect(await sql(`SELECT DISTINCT updated_at FROM ${links} WHERE customer_id IN ('cus_y', 'cus_f', 'cus_b')`)).toEqual([
+        { updated_at: new Date('2026-01-01T00:00:02Z') },
+      ]);
+    });
+
+    it('leaves the schema at version 1, old intents and all, when the migration fails', async () => {
+      const schema = freshSchema();
+      const links = await schemaV1(schema);
+      await admin.query(`INSERT INTO ${links} (customer_id, provider, intent) VALUES ('cus_f', 'fatora', $1::json)`, [JSON.stringify(oldIntent(2))]);
+      await admin.query(`CREATE INDEX links_provider_id ON ${links} (provider_id)`);
+      await expect(PostgresStateStore.open(URL, { schema })).rejects.toThrow(PostgresStateError);
+      expect(await sql(`SELECT schema_version FROM ${pg.escapeIdentifier(schema)}.meta`)).toEqual([{ schema_version: 1 }]);
+      expect(await sql(`SELECT intent FROM ${links}`)).toEqual([{ intent: oldIntent(2) }]);
+    });
+
+    it('the integrity check refuses an intent of the old shape, and a create body kept where no key needs it', async () => {
+      const store = await open();
+      const { updateBody: _body, ...rest } = oldIntent(2);
+      await admin.query(`INSERT INTO ${LINKS} (customer_id, provider, intent) VALUES ('cus_old', 'yativo', $1::json), ('cus_body', 'fatora', $2::json)`, [
+        JSON.stringify(oldIntent(1)),
+        JSON.stringify({ ...rest, updateHash: payloadHash(undefined, updateBody(2)) }),
+      ]);
+      const problems = await store.integrityCheck();
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^link \("cus_old", yativo\): intent\.updateHash /),
+          expect.stringMatching(/^link \("cus_old", yativo\): intent\.\(root\) .*updateBody/),
+          'link ("cus_body", fatora): intent.request.body is kept, but only the create intents of providers taking an idempotency key keep their body',
+        ]),
+      );
+      expect(problems).toHaveLength(3);
+    });
+
+    it('looks links up by provider id through the index made for it', async () => {
+      const client = await admin.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SET LOCAL enable_seqscan = off');
+        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${linkSql(pg.escapeIdentifier(SCHEMA)).linkedTo}`, ['fatora', 'F-1']);
+        expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan using links_provider_id/);
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    });
+
+    it('reports the index when it is missing', async () => {
+      const store = await open();
+      await admin.query(`DROP INDEX ${pg.escapeIdentifier(SCHEMA)}.links_provider_id`);
+      try {
+        expect(await store.integrityCheck()).toEqual(['index links_provider_id is missing']);
+      } finally {
+        await admin.query(`CREATE INDEX links_provider_id ON ${LINKS} (provider, provider_id) WHERE provider_id IS NOT NULL`);
+      }
     });
   });
 
@@ -241,8 +395,8 @@ describe('PostgresStateStore', () => {
       const results = await Promise.all(
         ids.map((id) =>
           Promise.all([
-            a.claimIntent(id, 'fatora', intentFixture({ idempotencyKey: `a-${id}` })),
-            b.claimIntent(id, 'fatora', intentFixture({ idempotencyKey: `b-${id}` })),
+            a.claimIntent(id, 'fatora', intentFixture({ idempotencyKey: `a-${id}` }, 'fatora')),
+            b.claimIntent(id, 'fatora', intentFixture({ idempotencyKey: `b-${id}` }, 'fatora')),
           ]),
         ),
       );
@@ -256,11 +410,11 @@ describe('PostgresStateStore', () => {
 
     it('claimIntent keeps any intent already there, pending or unknown_outcome, its own too', async () => {
       const store = await open();
-      const first = intentFixture({ idempotencyKey: 'first' });
+      const first = intentFixture({ idempotencyKey: 'first' }, 'fatora');
       expect(await store.claimIntent('cus_1', 'fatora', first)).toEqual(first);
-      expect(await store.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'second' }))).toEqual(first);
+      expect(await store.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'second' }, 'fatora'))).toEqual(first);
       await store.recordFailure('cus_1', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
-      expect(await store.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'third' }))).toEqual({
+      expect(await store.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'third' }, 'fatora'))).toEqual({
         ...first,
         status: 'unknown_outcome',
       });
@@ -270,12 +424,12 @@ describe('PostgresStateStore', () => {
       const store = await open();
       await store.recordSuccess('cus_1', 'fatora', { providerId: 'F-1', payloadHash: 'h' });
       await store.recordFailure('cus_1', 'fatora', failureFixture(), 'keep');
-      await store.claimIntent('cus_1', 'fatora', intentFixture());
+      await store.claimIntent('cus_1', 'fatora', intentFixture({}, 'fatora'));
       expect(await store.get('cus_1', 'fatora')).toEqual({
         providerId: 'F-1',
         payloadHash: 'h',
         lastFailure: failureFixture(),
-        intent: intentFixture(),
+        intent: intentFixture({}, 'fatora'),
       });
     });
 
@@ -298,8 +452,8 @@ describe('PostgresStateStore', () => {
       for (let i = 0; i < 20; i++) {
         const id = `cus_${i}`;
         const settled = await Promise.allSettled([
-          a.recordIntent(id, 'fatora', intentFixture({ idempotencyKey: `a-${id}` })),
-          b.recordIntent(id, 'fatora', intentFixture({ idempotencyKey: `b-${id}` })),
+          a.recordIntent(id, 'fatora', intentFixture({ idempotencyKey: `a-${id}` }, 'fatora')),
+          b.recordIntent(id, 'fatora', intentFixture({ idempotencyKey: `b-${id}` }, 'fatora')),
         ]);
         const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
         expect(lost).toHaveLength(1);
@@ -310,13 +464,13 @@ describe('PostgresStateStore', () => {
 
     it('any worker may record an intent once the last one was settled', async () => {
       const [a, b] = [await open(), await open()];
-      await a.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'a-1' }));
+      await a.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'a-1' }, 'fatora'));
       await a.recordFailure('cus_1', 'fatora', failureFixture({ kind: 'rejected', status: 422 }), 'clear');
-      await b.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'b-1' }));
+      await b.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'b-1' }, 'fatora'));
       await b.recordSuccess('cus_1', 'fatora', { providerId: 'F-1', payloadHash: 'h' });
-      await a.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'a-2' }));
+      await a.recordIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'a-2' }, 'fatora'));
       await a.resolve('cus_1', 'fatora', { allowCreate: true });
-      expect(await b.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'b-2' }))).toMatchObject({ idempotencyKey: 'b-2' });
+      expect(await b.claimIntent('cus_1', 'fatora', intentFixture({ idempotencyKey: 'b-2' }, 'fatora'))).toMatchObject({ idempotencyKey: 'b-2' });
     });
   });
 
@@ -477,7 +631,7 @@ describe('PostgresStateStore', () => {
       const store = await open();
       await store.recordSuccess('clean', 'fatora', { providerId: 'F-0', payloadHash: 'h' });
       await store.recordIntent('pending', 'yativo', intentFixture());
-      await store.recordIntent('unknown', 'fatora', intentFixture());
+      await store.recordIntent('unknown', 'fatora', intentFixture({}, 'fatora'));
       await store.recordFailure('unknown', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
       await store.recordFailure('Unknown', 'fatora', failureFixture(), 'keep');
       await store.recordSuccess('failed', 'bluetape', { providerId: 'B-1', payloadHash: 'h' });
@@ -511,13 +665,13 @@ describe('PostgresStateStore', () => {
 
     beforeEach(async () => {
       store = await open();
-      await store.recordIntent('cus_1', 'fatora', intentFixture());
+      await store.recordIntent('cus_1', 'fatora', intentFixture({}, 'fatora'));
       await store.recordFailure('cus_1', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
     });
 
     it('attaches a provider id: intent, failure and payload hash go, so the next run sends an update', async () => {
       await store.recordSuccess('cus_2', 'fatora', { providerId: 'F-old', payloadHash: 'h' });
-      await store.recordIntent('cus_2', 'fatora', intentFixture());
+      await store.recordIntent('cus_2', 'fatora', intentFixture({}, 'fatora'));
       expect(await store.resolve('cus_1', 'fatora', { attachProviderId: 'F-123' })).toBe(true);
       expect(await store.resolve('cus_2', 'fatora', { attachProviderId: 'F-new' })).toBe(true);
       expect(await store.get('cus_1', 'fatora')).toEqual({ providerId: 'F-123' });
@@ -527,7 +681,7 @@ describe('PostgresStateStore', () => {
 
     it('allows a new create: intent and failure go, what else is known stays', async () => {
       await store.recordSuccess('cus_2', 'fatora', { providerId: undefined, payloadHash: 'h' });
-      await store.recordIntent('cus_2', 'fatora', intentFixture());
+      await store.recordIntent('cus_2', 'fatora', intentFixture({}, 'fatora'));
       expect(await store.resolve('cus_1', 'fatora', { allowCreate: true })).toBe(true);
       expect(await store.resolve('cus_2', 'fatora', { allowCreate: true })).toBe(true);
       expect(await store.get('cus_1', 'fatora')).toEqual({});
@@ -580,7 +734,7 @@ describe('PostgresStateStore', () => {
 
     it('reads every row, a page at a time', async () => {
       const store = await open();
-      await store.recordIntent('seed', 'fatora', intentFixture());
+      await store.recordIntent('seed', 'fatora', intentFixture({}, 'fatora'));
       await admin.query(
         `INSERT INTO ${LINKS} (customer_id, provider, intent)
          SELECT 'cus_' || lpad(i::text, 5, '0'), 'fatora', (SELECT intent FROM ${LINKS} WHERE customer_id = 'seed')

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
@@ -46,4 +47,92 @@ export function freshStorePerTest(fresh: () => string): FreshStore {
     await context.store.close();
   });
   return context;
+}
+
+/**
+ * Make the file at `path` one this process cannot write, and return how to undo it; `undefined` when this machine
+ * offers no way. Not root: `chmod 444`. Root writes through file modes, so then the immutable attribute
+ * (`chattr +i`), which root cannot write through either, where the file system and the capabilities allow it.
+ */
+export function makeUnwritable(path: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    chmodSync(path, 0o444);
+    return () => chmodSync(path, 0o644);
+  }
+  const chattr = (flag: string): boolean => spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0;
+  if (!chattr('+i')) return undefined;
+  try {
+    writeFileSync(path, '', { flag: 'a' });
+  } catch {
+    return () => void chattr('-i');
+  }
+  chattr('-i');
+  return undefined;
+}
+
+// The schema as versions 1 and 2 shipped it, written out here on purpose: a migration test must start from the
+// file an older customer-sync left, not from whatever today's code would make.
+const V1 = `
+  CREATE TABLE links (
+    customer_id  TEXT NOT NULL,
+    provider     TEXT NOT NULL,
+    provider_id  TEXT,
+    payload_hash TEXT,
+    last_failure TEXT CHECK (last_failure IS NULL OR json_valid(last_failure)),
+    intent       TEXT CHECK (intent IS NULL OR json_valid(intent)),
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (customer_id, provider)
+  );
+  CREATE INDEX links_attention ON links (provider, customer_id)
+    WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`;
+const V2 = `
+  CREATE TABLE raw_lines (
+    customer_id TEXT PRIMARY KEY,
+    raw_hash    TEXT NOT NULL
+  );
+  CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`;
+
+/** A row of an old state file. */
+export interface OldRow {
+  customer: string;
+  provider: string;
+  providerId?: string;
+  payloadHash?: string;
+  failure?: object;
+  intent?: object;
+}
+
+/**
+ * A state file as customer-sync left it at schema `version` (1 or 2), built with raw SQL at `path` (its directory
+ * made): `rows` in `links` as given (intents and failures as JSON), `rawLines` in `raw_lines` (version 2).
+ */
+export function writeOldStateFile(path: string, version: 1 | 2, rows: OldRow[], rawLines: Array<[string, string]> = []): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec(V1);
+    if (version === 2) {
+      db.exec(V2);
+      const remember = db.prepare(`INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?)`);
+      for (const [customerId, hash] of rawLines) remember.run(customerId, hash);
+    }
+    const insert = db.prepare(
+      `INSERT INTO links (customer_id, provider, provider_id, payload_hash, last_failure, intent, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, '2026-01-01T00:00:02.000Z')`,
+    );
+    for (const row of rows) {
+      insert.run(
+        row.customer,
+        row.provider,
+        row.providerId ?? null,
+        row.payloadHash ?? null,
+        row.failure === undefined ? null : JSON.stringify(row.failure),
+        row.intent === undefined ? null : JSON.stringify(row.intent),
+      );
+    }
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    db.close();
+  }
 }

@@ -48,7 +48,7 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
     it('lists pending and unknown intents and failures, by provider then customer, and nothing clean', async () => {
       await t.store.recordSuccess('clean', 'fatora', { providerId: 'F-0', payloadHash: 'h' });
       await t.store.recordIntent('pending', 'yativo', intentFixture());
-      await t.store.recordIntent('unknown', 'fatora', intentFixture());
+      await t.store.recordIntent('unknown', 'fatora', intentFixture({}, 'fatora'));
       await t.store.recordFailure('unknown', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
       await t.store.recordSuccess('failed', 'bluetape', { providerId: 'B-1', payloadHash: 'h' });
       await t.store.recordFailure('failed', 'bluetape', failureFixture({ kind: 'rejected', status: 422 }), 'keep');
@@ -76,13 +76,13 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
 
   describe('resolve', () => {
     beforeEach(async () => {
-      await t.store.recordIntent('cus_1', 'fatora', intentFixture());
+      await t.store.recordIntent('cus_1', 'fatora', intentFixture({}, 'fatora'));
       await t.store.recordFailure('cus_1', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
     });
 
     it('attaches a provider id: intent, failure and payload hash go, so the next run sends an update', async () => {
       await t.store.recordSuccess('cus_2', 'fatora', { providerId: 'F-old', payloadHash: 'h' });
-      await t.store.recordIntent('cus_2', 'fatora', intentFixture());
+      await t.store.recordIntent('cus_2', 'fatora', intentFixture({}, 'fatora'));
       expect(t.store.resolve('cus_1', 'fatora', { attachProviderId: 'F-123' })).toBe(true);
       expect(t.store.resolve('cus_2', 'fatora', { attachProviderId: 'F-new' })).toBe(true);
       expect(await t.store.get('cus_1', 'fatora')).toEqual({ providerId: 'F-123' });
@@ -92,7 +92,7 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
 
     it('allows a new create: intent and failure go, what else is known stays', async () => {
       await t.store.recordSuccess('cus_2', 'fatora', { providerId: undefined, payloadHash: 'h' });
-      await t.store.recordIntent('cus_2', 'fatora', intentFixture());
+      await t.store.recordIntent('cus_2', 'fatora', intentFixture({}, 'fatora'));
       expect(t.store.resolve('cus_1', 'fatora', { allowCreate: true })).toBe(true);
       expect(t.store.resolve('cus_2', 'fatora', { allowCreate: true })).toBe(true);
       expect(await t.store.get('cus_1', 'fatora')).toEqual({});

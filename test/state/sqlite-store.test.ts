@@ -1,10 +1,10 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, SqliteStateStore, StateFileError } from '../../src/state/sqlite-store.js';
 import { describeStateStoreContract, failureFixture, intentFixture } from './contract.js';
-import { freshStorePerTest, tempRoot } from './sqlite-helpers.js';
+import { freshStorePerTest, makeUnwritable, tempRoot } from './sqlite-helpers.js';
 
 const { root, fresh } = tempRoot('customer-sync-state-');
 let counter = 0;
@@ -79,6 +79,52 @@ describe('SqliteStateStore', () => {
       const inside = join(blocker, 'state.db');
       expect(() => SqliteStateStore.open(inside)).toThrow(StateFileError);
       expect(() => SqliteStateStore.open(inside)).toThrow(inside);
+    });
+
+    it('refuses a directory given as the state file, naming it', () => {
+      const directory = join(root, `a-directory-${++counter}`);
+      mkdirSync(directory);
+      expect(() => SqliteStateStore.open(directory)).toThrow(new StateFileError(directory, `state file ${directory} is a directory, not a file`));
+    });
+
+    it('refuses, at open, a state file it cannot write, naming it, and leaves it as it was', async (context) => {
+      await t.store.recordSuccess('cus_1', 'fatora', { providerId: 'F-1', payloadHash: 'h' });
+      await t.store.close();
+      const before = statSync(t.path);
+      const undo = makeUnwritable(t.path);
+      if (undo === undefined) return context.skip('no way to make a file unwritable for this user here (root without chattr +i)');
+      try {
+        expect(() => SqliteStateStore.open(t.path)).toThrow(StateFileError);
+        expect(() => SqliteStateStore.open(t.path)).toThrow(`state file ${t.path} cannot be written: attempt to write a readonly database`);
+        expect(statSync(t.path)).toMatchObject({ size: before.size, mtimeMs: before.mtimeMs });
+      } finally {
+        undo();
+      }
+      t.store = SqliteStateStore.open(t.path);
+      expect(await t.store.get('cus_1', 'fatora')).toEqual({ providerId: 'F-1', payloadHash: 'h' });
+    });
+
+    it('names the file in every error of a statement, never the data the statement read', async () => {
+      const email = 'zoe.secret@example.com';
+      await t.store.recordIntent('cus_1', 'yativo', intentFixture({ request: { ...intentFixture().request, body: { email } } }));
+      t.raw((db) => {
+        db.pragma('ignore_check_constraints = ON');
+        db.prepare(`UPDATE links SET intent = substr(intent, 1, instr(intent, '${email}') + 9) WHERE customer_id = 'cus_1'`).run();
+      });
+      const broken = await t.store.get('cus_1', 'yativo').then(
+        () => expect.unreachable('a row that does not parse must fail'),
+        (error: unknown) => error as StateFileError,
+      );
+      expect(broken).toBeInstanceOf(StateFileError);
+      expect(broken.message).toContain(`state file ${t.path}`);
+      expect(`${broken.message} ${broken.stack ?? ''} ${String(broken.cause)}`).not.toContain('zoe.secret');
+
+      t.raw((db) => db.exec('DROP TABLE links'));
+      await expect(t.store.recordSuccess('cus_2', 'fatora', { providerId: 'F-2', payloadHash: 'h' })).rejects.toThrow(
+        new StateFileError(t.path, `state file ${t.path}: no such table: links`),
+      );
+      expect(() => t.store.attention()).toThrow(`state file ${t.path}: no such table: links`);
+      await expect(t.store.customersLinkedTo('fatora', 'F-2')).rejects.toThrow(StateFileError);
     });
 
     it('says it is closed when used after close', async () => {
