@@ -233,8 +233,9 @@ function customerTree(weirdWeight: number): fc.Arbitrary<Obj> {
       locale: f(fc.constantFrom('pt', 'en-US', 'EN-us', 'fr-FR', 'zh-CN', 'zh-hant-tw', 'i-klingon', 'en-u-ca-gregory', 'x-private', 'de-DE-1996', 'not a locale')),
       notes: f(fc.oneof(oddText(200), fc.constantFrom('n'.repeat(10_000), 'n'.repeat(10_001)))),
       identityDocument,
-      updatedAt: f(fc.constantFrom('2026-11-01T10:00:00Z', '2024-02-29T23:59:59.123+05:30', '2026-01-01T00:00:00', '2026-13-01T00:00:00Z', 'yesterday')),
+      updatedAt: f(fc.constantFrom('2026-11-01T10:00:00Z', '2024-02-29T23:59:59.123+05:30', '2026-01-01T00:00:00', '2026-13-01T00:00:00Z', 'yesterday', '2024-05-01T12:00Z', '2024-05-01T24:00Z')),
       providerIds,
+      kind: f(fc.constantFrom('individual', 'business', 'Business', 'company', '')),
     },
     ['emial', 'first_name', 'Address', 'providerids', ' id'],
     weirdWeight,
@@ -285,11 +286,17 @@ const validishCustomer = (() => {
           { type: fc.constantFrom('PASSPORT', 'ID_CARD'), number: text, country, expiresOn: fc.constantFrom('2030-05', '2024-12'), front: fc.constantFrom('QUJD', 'QUI='), back: fc.constant('QQ==') },
           { requiredKeys: ['type'] },
         ),
-        updatedAt: fc.constantFrom('2026-11-01T10:00:00Z', '2024-02-29T23:59:59.123+05:30'),
+        updatedAt: fc.constantFrom('2026-11-01T10:00:00Z', '2024-02-29T23:59:59.123+05:30', '2024-05-01T12:00Z', '2024-05-01T12:00:00.123456-03:00'),
         providerIds: fc.record(
-          { yativo: text, fatora: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), bluetape: text, 'invisible-collector': text },
-          { requiredKeys: ['fatora'] },
+          {
+            yativo: text,
+            fatora: fc.oneof(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 1, max: 1e9 }).map(String)),
+            bluetape: text,
+            'invisible-collector': text,
+          },
+          { requiredKeys: [] },
         ),
+        kind: fc.constantFrom('individual', 'business'),
       },
       { requiredKeys: ['id', 'email'] },
     )
@@ -306,7 +313,7 @@ const anyInput = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(fc.jsonValue(), fc.constant('{"id":"x"}'), fc.constant([{ id: 'x', email: 'a@b.co' }])) },
 );
 
-const KNOWN_TOP = ['id', 'email', 'name', 'firstName', 'lastName', 'phone', 'country', 'address', 'vatNumber', 'locale', 'notes', 'identityDocument', 'updatedAt', 'providerIds'];
+const KNOWN_TOP = ['id', 'email', 'name', 'firstName', 'lastName', 'phone', 'country', 'address', 'vatNumber', 'locale', 'notes', 'identityDocument', 'updatedAt', 'providerIds', 'kind'];
 
 const prototypeSnapshot = (): string[] => Reflect.ownKeys(Object.prototype).map(String).sort();
 
