@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { runSandboxCommand } from '../sandbox/cli.js';
+import { BEHAVIOURS, type Behaviour, type RateLimit } from '../sandbox/index.js';
 import { demoCommand } from './demo-command.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { LOG_LEVELS } from './logger.js';
@@ -18,6 +19,33 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
   return n;
+}
+
+/**
+ * `--rate-limit N[:BURST]`: N requests in any sliding second (a whole number); with BURST, a token bucket of BURST
+ * (a whole number) refilled at N a second (any number above 0). Both at least 1 but a bucket's N.
+ */
+function rateLimit(value: string): RateLimit {
+  const match = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(value.trim());
+  const perSecond = Number(match?.[1]);
+  const burst = match?.[2] === undefined ? undefined : Number(match[2]);
+  const ok =
+    match !== null &&
+    (burst === undefined ? Number.isInteger(perSecond) && perSecond >= 1 : perSecond > 0 && burst >= 1);
+  if (!ok)
+    throw new InvalidArgumentError(
+      'must be N or N:BURST: N requests a second (a whole number, at least 1; with BURST, any number above 0), BURST a whole number, at least 1',
+    );
+  return burst === undefined ? { perSecond } : { perSecond, burst };
+}
+
+interface SandboxFlags {
+  port: number;
+  host: string;
+  data?: string;
+  behaviour: Behaviour;
+  rateLimit?: RateLimit;
+  printConfig?: boolean;
 }
 
 function fraction(value: string): number {
@@ -77,14 +105,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--port <port>', 'port (default: any free one)', port, 0)
     .option('--host <host>', 'loopback address', '127.0.0.1')
     .option('--data <file>', 'keep the sandbox customers in this file across restarts')
-    .action(async (flags: { port: number; host: string; data?: string }) => {
+    .addOption(
+      new Option('--behaviour <behaviour>', "follow the providers' pages, or their published code where it differs")
+        .choices([...BEHAVIOURS])
+        .default('documented'),
+    )
+    .option('--rate-limit <n[:burst]>', 'admit N requests a second (BURST at once) at each provider; 429 beyond', rateLimit)
+    .option('--print-config', 'print the config JSON ({"providers": …}) pointing at this sandbox instead of the lines')
+    .action(async (flags: SandboxFlags) => {
+      const printConfig = flags.printConfig === true;
+      const limit = flags.rateLimit;
       const sandbox = await runSandboxCommand({
         port: flags.port,
         host: flags.host,
         ...(flags.data ? { dataFile: flags.data } : {}),
+        behaviour: flags.behaviour,
+        ...(limit ? { rateLimits: { yativo: limit, fatora: limit, bluetape: limit, 'invisible-collector': limit } } : {}),
+        printConfig,
         write: (text) => io.stdout.write(text),
       });
-      writeLine(io.stdout, 'Serving; stop with Ctrl-C.');
+      // With --print-config, stdout carries the JSON alone (e.g. `> config.json`).
+      writeLine(printConfig ? io.stderr : io.stdout, 'Serving; stop with Ctrl-C.');
       await new Promise<void>((resolve) => {
         const unsubscribe = io.onStop?.(() => {
           unsubscribe?.();

@@ -12,6 +12,11 @@ export interface SandboxCommandOptions extends Omit<SandboxOptions, 'port' | 'ho
    * (call it on SIGINT so the last moment is saved too). @default none (in memory only)
    */
   dataFile?: string;
+  /**
+   * Print `{"providers": …}` (`sandboxProvidersConfig`, pretty JSON: a config file of its own) instead of the lines.
+   * @default false
+   */
+  printConfig?: boolean;
   /** Where the lines go; the CLI passes stdout. @default process.stdout */
   write?: (text: string) => void;
 }
@@ -46,13 +51,15 @@ export function sandboxProvidersConfig(sandbox: Sandbox): Record<ProviderId, Rec
 }
 
 /**
- * `customer-sync sandbox`: starts the sandbox and prints one line per provider with its base URL and credentials.
- * Resolves once listening; the caller keeps the process alive and calls `close()` on SIGINT (which also writes
- * the `dataFile`, when one is given). Rejects, naming the path, when the `dataFile` cannot be loaded.
+ * `customer-sync sandbox`: starts the sandbox and prints one line per provider with its base URL and credentials
+ * (or, with `printConfig`, the config JSON that points at it). Resolves once listening; the caller keeps the
+ * process alive and calls `close()` on SIGINT (which also writes the `dataFile`, when one is given). Rejects,
+ * naming the path, when the `dataFile` cannot be loaded.
  */
 export async function runSandboxCommand(options: SandboxCommandOptions = {}): Promise<Sandbox> {
-  const { write = (text: string) => void process.stdout.write(text), ...sandboxOptions } = options;
+  const { write = (text: string) => void process.stdout.write(text), printConfig = false, ...sandboxOptions } = options;
   const sandbox = await startSandbox(sandboxOptions);
-  for (const line of describeSandbox(sandbox)) write(`${line}\n`);
+  if (printConfig) write(`${JSON.stringify({ providers: sandboxProvidersConfig(sandbox) }, null, 2)}\n`);
+  else for (const line of describeSandbox(sandbox)) write(`${line}\n`);
   return sandbox;
 }

@@ -94,7 +94,10 @@ function answer(ex: Exchange, body: Parsed, path: string, rest: string[]): Reply
     if (ex.raw.length > 0 && type !== undefined && !type.toLowerCase().includes('json')) {
       return { status: 415, body: emulation.errorBody(415, `Unsupported content type ${type}; send application/json`) };
     }
-    if (!body.ok) return { status: 400, body: emulation.errorBody(400, 'The request body is not valid JSON') };
+    if (!body.ok) {
+      const own = emulation.invalidJsonBody?.();
+      return { status: 400, body: own ?? emulation.errorBody(400, 'The request body is not valid JSON') };
+    }
   }
   let reply: Reply;
   try {

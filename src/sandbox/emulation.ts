@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { BehaviourSettings } from './behaviour.js';
 import type { IdSource } from './ids.js';
 import type { SavedState } from './state.js';
 import type { ProviderId, SandboxCredentials, StoredCustomers } from './types.js';
@@ -38,6 +39,11 @@ export interface Emulation<P extends ProviderId> {
   authenticate(req: SandboxRequest): Reply | undefined;
   /** An error body in the provider's own shape, for routing errors, bad JSON, faults and 429s. */
   errorBody(status: number, message: string): unknown;
+  /**
+   * The body of the 400 answered to a POST/PUT body that is not JSON, where the provider words it its own way;
+   * `undefined` (or no such method): `errorBody(400, …)`.
+   */
+  invalidJsonBody?(): unknown;
   /** Copies, in creation order. */
   customers(): Array<StoredCustomers[P]>;
   /**
@@ -56,6 +62,8 @@ export interface EmulationContext<P extends ProviderId> {
   baseUrl(): string;
   /** Lifetime of issued tokens, where the provider issues any. */
   tokenTtlSeconds: number;
+  /** The sandbox's behaviour, read per request (it may change at run time); the same object for every provider. */
+  behaviour: BehaviourSettings;
 }
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {

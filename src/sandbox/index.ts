@@ -1,4 +1,5 @@
 import { PROVIDER_IDS } from '../providers.js';
+import { BehaviourSettings, checkBehaviour } from './behaviour.js';
 import { resolveCredentials } from './credentials.js';
 import type { EmulationContext } from './emulation.js';
 import { createIdSource, type IdSource } from './ids.js';
@@ -10,15 +11,18 @@ import { savedCounter, StateError, type SavedState } from './state.js';
 import type { Faults, ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
 
 export { SANDBOX_CREDENTIALS } from './credentials.js';
-export { FAULT_KINDS, TRANSIENT_FAULT_KINDS } from './types.js';
+export { BEHAVIOURS, FAULT_KINDS, IC_CONFLICT_SHAPES, TRANSIENT_FAULT_KINDS } from './types.js';
 export type {
+  Behaviour,
   BlueTapeStoredCustomer,
   FatoraClient,
   FaultKind,
   Faults,
+  IcConflictShape,
   InvisibleCollectorCustomer,
   LoggedRequest,
   ProviderId,
+  PublishedOptions,
   RateLimit,
   Sandbox,
   SandboxCredentials,
@@ -49,6 +53,7 @@ function checkOptions(options: SandboxOptions): void {
     throw new RangeError(`yativoTokenTtlSeconds must be > 0, got ${yativoTokenTtlSeconds}`);
   if (options.dataFile !== undefined && (typeof options.dataFile !== 'string' || options.dataFile === ''))
     throw new TypeError('dataFile must be a non-empty path');
+  if (options.behaviour !== undefined) checkBehaviour(options.behaviour);
 }
 
 /** A provider's part of the data file: its emulation's state and where its id stream stands. */
@@ -79,6 +84,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? DEFAULT_HOST;
   const credentials = resolveCredentials(options.credentials);
   const tokenTtlSeconds = options.yativoTokenTtlSeconds ?? 600;
+  /** Shared by the four emulations; throws here, before anything listens, on a bad published setting. */
+  const behaviour = new BehaviourSettings(options.behaviour, options.published);
   let origin = '';
   const baseUrl = (id: ProviderId): string => `${origin}/${id}${PROVIDERS[id].basePath}`;
 
@@ -106,6 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ids,
         baseUrl: () => baseUrl(id),
         tokenTtlSeconds,
+        behaviour,
       };
       return entry.create(ctx);
     };
@@ -167,7 +175,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setLog(enabled) {
       for (const slot of slots.values()) slot.logging = enabled;
     },
+    get behaviour() {
+      return behaviour.mode;
+    },
+    setBehaviour: (mode, published) => behaviour.set(mode, published),
     reset() {
+      behaviour.set(options.behaviour ?? 'documented', options.published ?? {});
       for (const slot of slots.values()) slot.reset();
       dataFile?.markDirty();
     },

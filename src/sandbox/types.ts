@@ -96,6 +96,33 @@ export interface RateLimit {
   disclose?: boolean;
 }
 
+/**
+ * Which behaviour the emulations follow:
+ * - `documented`: the providers' pages (shared/providers/*.txt and NOTES.md), as the sandbox always did;
+ * - `published`: what the providers' published code does where it differs from the pages (NOTES.md, "What the
+ *   providers' public code shows"): Yativo's Laravel server and Invisible Collector's official SDKs. Fatora and
+ *   BlueTape have no known difference and behave the same in both.
+ */
+export type Behaviour = 'documented' | 'published';
+
+export const BEHAVIOURS: readonly Behaviour[] = ['documented', 'published'];
+
+/** How a published Invisible Collector 409 names the customer holding the VAT number: `gid`, `id`, or not at all. */
+export type IcConflictShape = 'gid' | 'id' | 'none';
+
+export const IC_CONFLICT_SHAPES: readonly IcConflictShape[] = ['gid', 'id', 'none'];
+
+/** Settings of the `published` behaviour. */
+export interface PublishedOptions {
+  /**
+   * Which shape Invisible Collector's 409 (VAT number already held) takes: one of `IC_CONFLICT_SHAPES` every time,
+   * or `rotate`: `gid`, then `id`, then `none`, then `gid` again, one step per 409, starting over whenever the
+   * behaviour is set (`setBehaviour`) or the sandbox reset.
+   * @default 'rotate'
+   */
+  icConflictShape?: IcConflictShape | 'rotate';
+}
+
 export interface SandboxOptions {
   /** @default 0 (an ephemeral port) */
   port?: number;
@@ -123,6 +150,14 @@ export interface SandboxOptions {
    * @default none: everything is kept in memory only
    */
   dataFile?: string;
+  /**
+   * Follow the providers' pages (`documented`) or their published code (`published`, see `Behaviour`). Not kept in
+   * the `dataFile`; `setBehaviour()` changes it at run time.
+   * @default 'documented'
+   */
+  behaviour?: Behaviour;
+  /** Settings of the `published` behaviour (ignored while `documented`). */
+  published?: PublishedOptions;
 }
 
 export interface SandboxStats {
@@ -217,9 +252,17 @@ export interface Sandbox {
   setRateLimit(provider: ProviderId, limit: RateLimit | undefined): void;
   setLatency(provider: ProviderId, latencyMs: number): void;
   setLog(enabled: boolean): void;
+  /** The behaviour in force (`options.behaviour` until `setBehaviour()`). */
+  readonly behaviour: Behaviour;
   /**
-   * Back to an empty sandbox: no customers, tokens, keys, stats or logs; faults, limits and latency as in the
-   * options. With a `dataFile`, the emptiness is saved too (debounced).
+   * Switches every provider to `behaviour` from its next request on; `published`, when given, replaces the
+   * published-mode settings (else they stay). The rotation of Invisible Collector's 409 shapes starts over.
+   * Customers are kept. Throws a RangeError on an unknown behaviour or shape.
+   */
+  setBehaviour(behaviour: Behaviour, published?: PublishedOptions): void;
+  /**
+   * Back to an empty sandbox: no customers, tokens, keys, stats or logs; faults, limits, latency and behaviour as
+   * in the options. With a `dataFile`, the emptiness is saved too (debounced).
    */
   reset(): void;
   /** Writes the `dataFile` now (atomically), after any write under way; resolves at once without one. */

@@ -1,5 +1,8 @@
 // Invisible Collector: shared/providers/invisible-collector-update-customer.txt and NOTES.md. Errors are
-// `{ code, message }` with a numeric code; a 409 adds the existing customer's `gid`.
+// `{ code, message }` with a numeric code; a 409 adds the existing customer's `gid`. In the `published` behaviour,
+// what the official SDKs show instead: a 409 naming the customer as `gid`, as `id` or not at all (rotating, or
+// forced by `published.icConflictShape`), customers answered with `mobile` and without `phone` and `locale`, and
+// a body that is not JSON answered 400 "Invalid JSON".
 import {
   bearerToken,
   json,
@@ -74,19 +77,36 @@ export function invisibleCollectorEmulation(
   /** `:id` is a gid, else an externalId (the first customer given it, when several share one). */
   const find = (id: string): InvisibleCollectorCustomer | undefined => byGid.get(id) ?? byExternalId.first(id);
 
-  const view = (c: InvisibleCollectorCustomer): Record<string, unknown> => ({
-    name: c.name,
-    externalId: c.externalId,
-    vatNumber: c.vatNumber,
-    address: c.address,
-    zipCode: c.zipCode,
-    city: c.city,
-    country: c.country,
-    email: c.email,
-    phone: c.phone,
-    gid: c.gid,
-    locale: c.locale,
-  });
+  const published = (): boolean => ctx.behaviour.published;
+
+  /** The customer as answered; published: the phone as `mobile`, no `phone` or `locale` (as the SDKs show it). */
+  const view = (c: InvisibleCollectorCustomer): Record<string, unknown> =>
+    published()
+      ? {
+          name: c.name,
+          externalId: c.externalId,
+          vatNumber: c.vatNumber,
+          address: c.address,
+          zipCode: c.zipCode,
+          city: c.city,
+          country: c.country,
+          email: c.email,
+          mobile: c.phone,
+          gid: c.gid,
+        }
+      : {
+          name: c.name,
+          externalId: c.externalId,
+          vatNumber: c.vatNumber,
+          address: c.address,
+          zipCode: c.zipCode,
+          city: c.city,
+          country: c.country,
+          email: c.email,
+          phone: c.phone,
+          gid: c.gid,
+          locale: c.locale,
+        };
 
   /** The fields sent replace the stored ones (`null` clears one); the fields left out are kept. `gid` is never taken. */
   const apply = (customer: InvisibleCollectorCustomer, body: Record<string, unknown>): void => {
@@ -110,6 +130,17 @@ export function invisibleCollectorEmulation(
     if (!isPlainObject(body)) return { ok: false, reply: error(422, 'The request body must be a JSON object') };
     const found = problems(body, create);
     return found.length > 0 ? { ok: false, reply: error(422, found.join('; ')) } : { ok: true, body };
+  };
+
+  /** A create whose VAT number is held by `existing`: documented, always its `gid`; published, in turn (see above). */
+  const conflict = (existing: InvisibleCollectorCustomer): Reply => {
+    if (!published())
+      return json(409, { code: 409, message: 'A customer with the same VAT number already exists', gid: existing.gid });
+    const body: Record<string, unknown> = { code: 409, message: 'Customer already registered' };
+    const shape = ctx.behaviour.nextIcConflictShape();
+    if (shape === 'gid') body.gid = existing.gid;
+    if (shape === 'id') body.id = existing.gid;
+    return json(409, body);
   };
 
   const routes: Route[] = [
@@ -153,13 +184,7 @@ export function invisibleCollectorEmulation(
         const input = checked(req.body, true);
         if (!input.ok) return input.reply;
         const existing = byVat.first(String(input.body.vatNumber));
-        if (existing !== undefined) {
-          return json(409, {
-            code: 409,
-            message: 'A customer with the same VAT number already exists',
-            gid: existing.gid,
-          });
-        }
+        if (existing !== undefined) return conflict(existing);
         const customer: InvisibleCollectorCustomer = {
           gid: freshId(ctx.ids.uuid, (gid) => byGid.has(gid)),
           name: null,
@@ -196,6 +221,7 @@ export function invisibleCollectorEmulation(
         : error(401, 'Invalid credentials were supplied');
     },
     errorBody: (status, message) => ({ code: status, message }),
+    invalidJsonBody: () => (published() ? { code: 400, message: 'Invalid JSON' } : undefined),
     customers: () => [...byGid.values()].map((c) => ({ ...c })),
     save: () => ({ customers: [...byGid.values()] }),
     load(state: SavedState) {

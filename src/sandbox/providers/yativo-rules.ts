@@ -4,6 +4,14 @@ import { isAlpha3, isE164, isEmail, isPlainObject } from '../validate.js';
 export type Errors = Record<string, string[]>;
 
 const REQUIRED_ON_CREATE = ['customer_name', 'customer_email', 'customer_phone', 'customer_country'] as const;
+/** The published server (`CustomerController::store`) requires `customer_type` too, in this order. */
+const REQUIRED_ON_CREATE_PUBLISHED = [
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+  'customer_type',
+  'customer_country',
+] as const;
 export const PUBLIC_FIELDS = [
   'customer_name',
   'customer_email',
@@ -60,11 +68,14 @@ const type = (v: string): string | undefined =>
 const monthYear = (v: string): string | undefined =>
   /^(0[1-9]|1[0-2])\/\d{2}$/.test(v) ? undefined : 'The :attribute field must match the format m/y.';
 
-/** Every problem of a customer body; `create` adds the required fields and the identity document's checks. */
-export function validate(body: Record<string, unknown>, create: boolean): Errors {
+/**
+ * Every problem of a customer body; `create` adds the required fields and the identity document's checks, and
+ * `published` makes `customer_type` required on create as well.
+ */
+export function validate(body: Record<string, unknown>, create: boolean, published = false): Errors {
   const errors: Errors = {};
   if (create) {
-    for (const field of REQUIRED_ON_CREATE)
+    for (const field of published ? REQUIRED_ON_CREATE_PUBLISHED : REQUIRED_ON_CREATE)
       if (!present(body[field])) add(errors, field, `The ${label(field)} field is required.`);
   }
   checkString(errors, 'customer_name', body.customer_name);
@@ -84,4 +95,25 @@ export function validate(body: Record<string, unknown>, create: boolean): Errors
       checkString(errors, field, body[field], field === 'customer_idExpiration' ? monthYear : undefined);
   }
   return errors;
+}
+
+/**
+ * `value LIKE pattern` as MySQL runs it on a case-insensitive column: `%` any run of characters, `_` exactly one,
+ * a backslash makes the next character literal; the whole value must match. The published server filters
+ * `GET /customer?email=` with `LIKE '%' . email . '%'`, so an `_` in the email asked matches any one character.
+ */
+export function likeMatcher(pattern: string): (value: string) => boolean {
+  const literal = (ch: string): string => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  let source = '';
+  let escaped = false;
+  for (const ch of pattern) {
+    if (escaped) source += literal(ch);
+    else if (ch === '%') source += '[\\s\\S]*';
+    else if (ch === '_') source += '[\\s\\S]';
+    else if (ch !== '\\') source += literal(ch);
+    escaped = !escaped && ch === '\\';
+  }
+  if (escaped) source += literal('\\');
+  const re = new RegExp(`^${source}$`, 'iu');
+  return (value) => re.test(value);
 }

@@ -1,8 +1,12 @@
 // Yativo fiat API: shared/providers/yativo-*.txt and NOTES.md. Laravel-style envelopes and validation messages.
+// In the `published` behaviour, what its published Laravel server does instead (NOTES.md, last section): no
+// Idempotency-Key on customer routes, `customer_type` required, one customer per email, a create answered 200,
+// and every error as `{ status: "failed", status_code, message: "Request failed.", data }` with HTTP status_code.
 import {
   bearerToken,
   header,
   json,
+  MultiMap,
   TokenStore,
   type Emulation,
   type EmulationContext,
@@ -19,6 +23,7 @@ import {
   copy,
   DOCUMENT_FIELDS,
   label,
+  likeMatcher,
   present,
   PUBLIC_FIELDS,
   validate,
@@ -33,6 +38,19 @@ const invalid = (errors: Errors): Reply =>
   json(422, { status: 'error', status_code: 422, message: 'Validation failed', errors });
 const failed = (error: string): Reply => json(400, { status_code: 400, message: 'Request failed', data: { error } });
 const notFound = (): Reply => json(404, { status: 'error', status_code: 404, message: 'Customer not found' });
+
+/** The published server's error (`get_error_response`): HTTP `status`, the details in `data`. */
+const failedBody = (status: number, data: unknown): Record<string, unknown> => ({
+  status: 'failed',
+  status_code: status,
+  message: 'Request failed.',
+  data,
+});
+const publishedError = (status: number, data: unknown): Reply => json(status, failedBody(status, data));
+
+/** `GET /customer`: 10 a page unless `per_page` says otherwise, at most 100. */
+const DEFAULT_PER_PAGE = 10;
+const MAX_PER_PAGE = 100;
 
 /** A remembered answer as saved: a status, a JSON body, string headers. */
 function savedReply(value: unknown, where: string): Reply {
@@ -52,6 +70,19 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
   const { credentials } = ctx;
   const tokens = new TokenStore();
   const customers = new Map<string, YativoStoredCustomer>();
+  /** By lower-cased email: the published server's one-customer-per-email check. */
+  const byEmail = new MultiMap<string, YativoStoredCustomer>();
+  const emailKey = (stored: YativoStoredCustomer): string | null =>
+    typeof stored.customer_email === 'string' ? stored.customer_email.toLowerCase() : null;
+  const published = (): boolean => ctx.behaviour.published;
+  /** Validation problems: 422 `errors` as documented; 400 `data` from the published server. */
+  const refuse = (errors: Errors): Reply => (published() ? publishedError(400, errors) : invalid(errors));
+  const unknownCustomer = (): Reply =>
+    published() ? publishedError(400, { error: 'Customer not found' }) : notFound();
+  const notAnObject = (): Reply =>
+    published()
+      ? publishedError(400, { error: 'The request body must be a JSON object' })
+      : failed('The request body must be a JSON object');
   /** Idempotency keys (one account, so one scope): what the first request was, and what it was answered. */
   const keys = new Map<string, { fingerprint: string; reply: Reply }>();
 
@@ -72,10 +103,12 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
    * `Idempotency-Key` is required; a key seen before with the same method, path and body replays the first answer
    * (marked `Idempotent-Replayed: true`) without applying again; with another request it is refused. Only 2xx
    * answers are remembered: a refused request changed nothing, so sending it again simply runs it again.
+   * Published: the key is ignored (the server's middleware is not on the customer routes): a replay runs again.
    */
   const idempotent =
     (handle: (req: SandboxRequest) => Reply) =>
     (req: SandboxRequest): Reply => {
+      if (published()) return handle(req);
       const key = header(req.headers, 'idempotency-key')?.trim();
       if (key === undefined || key === '') return failed('Idempotency-Key header is required');
       const fingerprint = `${req.method} ${req.path} ${canonicalJson(req.body)}`;
@@ -127,16 +160,21 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       method: 'POST',
       path: '/customer',
       handle: idempotent((req) => {
-        if (!isPlainObject(req.body)) return failed('The request body must be a JSON object');
-        const errors = validate(req.body, true);
-        if (Object.keys(errors).length > 0) return invalid(errors);
+        if (!isPlainObject(req.body)) return notAnObject();
+        const errors = validate(req.body, true, published());
+        if (Object.keys(errors).length > 0) return refuse(errors);
+        if (published() && byEmail.first(String(req.body.customer_email).toLowerCase()) !== undefined)
+          return publishedError(422, { customer_email: ['Customer email already exists.'] });
         const stored: YativoStoredCustomer = {
           customer_id: freshId(ctx.ids.uuid, (id) => customers.has(id)),
           ...pick(req.body, PUBLIC_FIELDS),
           ...pick(req.body, DOCUMENT_FIELDS),
         };
         customers.set(stored.customer_id, stored);
-        return envelope(201, 'Request successful', view(stored));
+        byEmail.move(null, emailKey(stored), stored);
+        // The published server answers its 201 envelope with HTTP 200 (`get_success_response` sets no status).
+        const reply = envelope(201, 'Request successful', view(stored));
+        return published() ? { ...reply, status: 200 } : reply;
       }),
     },
     {
@@ -144,12 +182,14 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       path: '/customer/:id',
       handle: idempotent((req) => {
         const stored = customers.get(req.params.id ?? '');
-        if (stored === undefined) return notFound();
-        if (!isPlainObject(req.body)) return failed('The request body must be a JSON object');
+        if (stored === undefined) return unknownCustomer();
+        if (!isPlainObject(req.body)) return notAnObject();
         const errors = validate(req.body, false);
-        if (Object.keys(errors).length > 0) return invalid(errors);
+        if (Object.keys(errors).length > 0) return refuse(errors);
         // Fields sent replace the stored ones (customer_address as a whole); fields left out are kept.
+        const before = emailKey(stored);
         Object.assign(stored, pick(req.body, PUBLIC_FIELDS));
+        byEmail.move(before, emailKey(stored), stored);
         return envelope(200, 'Customer updated successfully', view(stored));
       }),
     },
@@ -158,16 +198,26 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       path: '/customer/:id',
       handle(req) {
         const stored = customers.get(req.params.id ?? '');
-        return stored === undefined ? notFound() : envelope(200, 'Records retrieved successfully', view(stored));
+        return stored === undefined
+          ? unknownCustomer()
+          : envelope(200, 'Records retrieved successfully', view(stored));
       },
     },
     {
       method: 'GET',
       path: '/customer',
       handle(req) {
-        const perPage = Math.min(100, Math.max(1, Number.parseInt(req.query.get('per_page') ?? '15', 10) || 15));
+        const perPage = Math.min(
+          MAX_PER_PAGE,
+          Math.max(1, Number.parseInt(req.query.get('per_page') ?? '', 10) || DEFAULT_PER_PAGE),
+        );
         const page = Math.max(1, Number.parseInt(req.query.get('page') ?? '1', 10) || 1);
-        const all = [...customers.values()];
+        // `email` as the published server filters it, in both behaviours: `LIKE '%email%'`, case-insensitive.
+        const email = req.query.get('email');
+        const matches = email === null ? undefined : likeMatcher(`%${email}%`);
+        const all = [...customers.values()].filter(
+          (c) => matches === undefined || (typeof c.customer_email === 'string' && matches(c.customer_email)),
+        );
         const data = all.slice((page - 1) * perPage, page * perPage).map(view);
         const pagination = {
           total: all.length,
@@ -191,9 +241,13 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
     authenticate(req) {
       const token = bearerToken(req.headers);
       if (token !== undefined && (token === credentials.token || tokens.valid(token))) return undefined;
-      return json(401, { message: 'Unauthenticated.' });
+      // Published: the server renders an AuthenticationException with get_error_response('Unauthenticated', 401).
+      return published()
+        ? publishedError(401, { error: 'Unauthenticated' })
+        : json(401, { message: 'Unauthenticated.' });
     },
     errorBody(status, message) {
+      if (published()) return failedBody(status, { error: status === 401 ? 'Unauthenticated' : message });
       if (status === 401) return { message: 'Unauthenticated.' };
       if (status === 400) return { status_code: 400, message: 'Request failed', data: { error: message } };
       if (status === 422)
@@ -207,8 +261,10 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       idempotencyKeys: [...keys].map(([key, { fingerprint, reply }]) => ({ key, fingerprint, reply })),
     }),
     load(state: SavedState) {
-      for (const stored of savedCustomers<YativoStoredCustomer>(state, 'customer_id', { customer_id: 'string' }))
+      for (const stored of savedCustomers<YativoStoredCustomer>(state, 'customer_id', { customer_id: 'string' })) {
         customers.set(stored.customer_id, stored);
+        byEmail.move(null, emailKey(stored), stored);
+      }
       savedRecords(state, 'idempotencyKeys').forEach((record, i) => {
         const where = `idempotencyKeys[${i}]`;
         checkFields(record, where, { key: 'string', fingerprint: 'string' });
