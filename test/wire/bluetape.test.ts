@@ -2,7 +2,7 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { createCustomerSync } from '../../src/index.js';
 import { bluetape } from '../../adapters/bluetape/index.js';
-import { answer, fixture, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from './harness.js';
+import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from './harness.js';
 
 const BASE = 'https://api.bluetape.test/genericBthubService';
 const customer = fixture<Record<string, unknown>>('bluetape/customer.json');
@@ -12,6 +12,8 @@ function syncWith(extra: Record<string, unknown> = {}) {
   const adapter = bluetape({ baseUrl: BASE, apiKey: 'bt-key-123', accountId: 'acct-9', retry: FAST_RETRY, rateLimit: FAST_LIMIT, ...extra });
   return createCustomerSync({ adapters: [adapter] });
 }
+
+const lines = (log: WireRequest[]) => log.map((r) => `${r.method} ${r.path}`);
 
 useNock();
 
@@ -56,7 +58,7 @@ describe('BlueTape on the wire', () => {
     expect(log[1]).toMatchObject({ method: 'POST', path: '/genericBthubService/integration/customer', body: fixture('bluetape/create-request.json') });
   });
 
-  it('with createMissing, a 409 on the create turns into an update', async () => {
+  it('with createMissing, a 409 on the create means our own id exists: PUT /integration/customer/{our id}, no lookup', async () => {
     const log: WireRequest[] = [];
     nock(BASE)
       .put(PATH)
@@ -68,10 +70,13 @@ describe('BlueTape on the wire', () => {
     const sync = syncWith({ createMissing: true });
     const outcome = (await sync.push(customer)).providers.bluetape;
     await sync.close();
-    expect(outcome).toMatchObject({ status: 'updated', providerId: 'fb5637b2e5f3', requests: 3 });
+    expect(outcome).toEqual({ status: 'updated', providerId: 'fb5637b2e5f3', warnings: [], requests: 3, retries: 0 });
+    expect(lines(log)).toEqual([`PUT /genericBthubService${PATH}`, 'POST /genericBthubService/integration/customer', `PUT /genericBthubService${PATH}`]);
+    expect(log[1]?.body).toEqual(fixture('bluetape/create-request.json'));
+    expect(log[2]?.body).toEqual(fixture('bluetape/update-request.json'));
   });
 
-  it('retries the create itself after a 500: a repeat is answered 409, so it is safe', async () => {
+  it('retries the create itself after a 500, the same body and no lookup: a repeat is answered 409, so it is safe', async () => {
     const log: WireRequest[] = [];
     nock(BASE)
       .put(PATH)
@@ -83,7 +88,38 @@ describe('BlueTape on the wire', () => {
     const sync = syncWith({ createMissing: true });
     const outcome = (await sync.push(customer)).providers.bluetape;
     await sync.close();
-    expect(outcome).toMatchObject({ status: 'created', requests: 3, retries: 1 });
+    expect(outcome).toMatchObject({ status: 'created', providerId: 'fb5637b2e5f3', requests: 3, retries: 1 });
+    expect(lines(log)).toEqual([
+      `PUT /genericBthubService${PATH}`,
+      'POST /genericBthubService/integration/customer',
+      'POST /genericBthubService/integration/customer',
+    ]);
+    expect(log[2]?.body).toEqual(fixture('bluetape/create-request.json'));
+    expect(log[1]?.body).toEqual(log[2]?.body);
+    for (const request of log) expect(request.headers['idempotency-key']).toBeUndefined();
+  });
+
+  it('a create reset after sending is retried as it is; the repeat meets the customer the first made (409) and updates it', async () => {
+    const log: WireRequest[] = [];
+    nock(BASE)
+      .put(PATH)
+      .reply(answer(log, 404, fixture('bluetape/error-404.json')))
+      .post('/integration/customer')
+      .reply(resetAfterSending(log))
+      .post('/integration/customer')
+      .reply(answer(log, 409, fixture('bluetape/error-409.json')))
+      .put(PATH)
+      .reply(answer(log, 202, fixture('bluetape/update-response.json')));
+    const sync = syncWith({ createMissing: true });
+    const outcome = (await sync.push(customer)).providers.bluetape;
+    await sync.close();
+    expect(outcome).toMatchObject({ status: 'updated', providerId: 'fb5637b2e5f3', requests: 4, retries: 1 });
+    expect(lines(log)).toEqual([
+      `PUT /genericBthubService${PATH}`,
+      'POST /genericBthubService/integration/customer',
+      'POST /genericBthubService/integration/customer',
+      `PUT /genericBthubService${PATH}`,
+    ]);
   });
 
   it.each([

@@ -46,6 +46,23 @@ export function answer(log: WireRequest[], status: number, body?: unknown, heade
   };
 }
 
+/**
+ * A nock reply callback for a request that reached the provider and whose answer never came back: it logs the
+ * request like `answer` and fails the exchange with a connection reset (the pipeline's `unknown_outcome` for a
+ * create).
+ */
+export function resetAfterSending(log: WireRequest[]) {
+  return function (
+    this: { req: { method: string; path: string; headers: Record<string, string> } },
+    _uri: string,
+    requestBody: unknown,
+    callback: (err: NodeJS.ErrnoException | null, result: readonly [number]) => void,
+  ): void {
+    log.push({ method: this.req.method, path: this.req.path, headers: this.req.headers, body: requestBody === '' ? undefined : requestBody });
+    callback(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), [0]);
+  };
+}
+
 /** The headers customer-sync decides (auth, content type, idempotency); transport headers are axios' own. */
 export function ourHeaders(headers: Record<string, string>): Record<string, string> {
   const transport = new Set(['host', 'user-agent', 'content-length', 'accept-encoding', 'connection']);
