@@ -106,7 +106,7 @@ export const OLD_FIELDS: Record<ProviderId, Record<string, unknown>> = {
 
 /** The route each method reaches at each provider, below its base URL (the customer's own requests only). */
 export const ROUTES: Record<ProviderId, Partial<Record<string, RegExp>>> = {
-  yativo: { POST: /^\/customer$/, PUT: /^\/customer\/[0-9a-f-]{36}$/ },
+  yativo: { GET: /^\/customer$/, POST: /^\/customer$/, PUT: /^\/customer\/[0-9a-f-]{36}$/ },
   fatora: { GET: /^\/v1\/clients$/, POST: /^\/v1\/clients$/, PUT: /^\/v1\/clients\/\d+$/ },
   bluetape: { POST: /^\/integration\/customer$/, PUT: /^\/integration\/customer\/cus_fault_matrix$/ },
   'invisible-collector': {
@@ -114,6 +114,18 @@ export const ROUTES: Record<ProviderId, Partial<Record<string, RegExp>>> = {
     POST: /^\/customers$/,
     PUT: /^\/customers\/(cus_fault_matrix|[0-9a-f-]{36})$/,
   },
+};
+
+/**
+ * The query of every lookup (a GET): by email at Yativo (pages of 100; its filter matches substrings) and Fatora
+ * (pages of 20), by externalId at Invisible Collector (DESIGN §5). The matrix's customer is alone at its provider,
+ * so one page always answers.
+ */
+export const LOOKUP_QUERY: Record<ProviderId, Record<string, string> | undefined> = {
+  yativo: { email: CUSTOMER.email, page: '1', per_page: '100' },
+  fatora: { email: CUSTOMER.email, page: '1', page_size: '20' },
+  bluetape: undefined,
+  'invisible-collector': { externalId: CUSTOMER.id },
 };
 
 /** One customer as a provider holds it: its id there and the fields of `NEW_FIELDS`/`OLD_FIELDS`. */

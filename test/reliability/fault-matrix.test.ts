@@ -16,16 +16,26 @@
 //              with its own `rerun wire`; `final` is what the provider holds then. A create cell whose final
 //              state is `new` proves no duplicate: whatever the fault, the customer exists exactly once.
 //
-// DESIGN §4/§5: a PUT is retried on 429, 5xx, resets and timeouts; a create only where a repeat cannot duplicate
-// (Yativo replays its Idempotency-Key, BlueTape answers 409); Fatora/Invisible Collector creates whose outcome
-// is unknown are `unknown_outcome` after one attempt; 401/403 halt the provider (static credentials, no
-// refresh); a 2xx whose body does not parse is `bad_response` and is not retried (the change may be applied).
+// DESIGN §4/§5 (issue 10): a PUT is retried on 429, 5xx, resets and timeouts. A create is retried blindly only
+// where a repeat cannot duplicate (BlueTape answers 409); everywhere else a 429 (nothing processed) is retried, but
+// a create whose outcome is unknown (5xx, a reset once the request may have left) is settled in the same push by a
+// lookup (GET: Yativo and Fatora by email, Invisible Collector by externalId): the customer found is adopted (PUT,
+// outcome `created`), nothing found means the create is replayed once (Yativo: the same Idempotency-Key). Yativo's
+// key is sent but not trusted (its published server ignores it). A timeout is not settled in the push (the create
+// may still be running): `unknown_outcome`, and the rerun looks up first. A conflict (Fatora 409, Invisible
+// Collector 409) is looked up too and adopted only when provably ours; otherwise `rejected`, nothing written.
+// 401/403 halt the provider (static credentials, no refresh); a 2xx whose body does not parse is `bad_response`
+// and is not retried (the change may be applied): the rerun looks up before anything else.
+//
+// The sandbox's `reset-before` resets the socket before applying anything, but from the client it is the same
+// ECONNRESET as `reset-after` (the request may have left): only a connection refused is known not to be sent.
 import { describe, it, type ExpectStatic } from 'vitest';
 import type { ErrorKind } from '../../src/errors/kinds.js';
 import type { ProviderOutcome } from '../../src/push/outcome.js';
 import type { ProviderId } from '../../src/sandbox/index.js';
 import {
   CUSTOMER,
+  LOOKUP_QUERY,
   NEW_FIELDS,
   OLD_FIELDS,
   RETRY,
@@ -126,20 +136,26 @@ const UPDATE: Cell[] = [
 // ─── Create: the provider does not have the customer, no id is known ───────────────────────────────────────
 // Yativo creates at once (POST with the intent's Idempotency-Key); Fatora looks up by email first (GET), then
 // POSTs; BlueTape and Invisible Collector PUT by our id, get a real 404, then POST (createMissing on). The fault
-// hits the POST. Reruns resume what the state recorded: a kept intent is replayed (Yativo, BlueTape) or resolved
-// by a lookup (Fatora by email, Invisible Collector by externalId: found → update, none → create).
+// hits the POST. Reruns resume what the state recorded: a kept intent is replayed as it is only at BlueTape (a
+// repeat answers 409); anywhere else it is resolved by a lookup first (Yativo and Fatora by email, Invisible
+// Collector by externalId: found → update, none → the intent replayed, Yativo with its key).
 const CREATE: Cell[] = [
   // provider              fault             outcome                    http  wire                   wait                stored  rerun          rerun wire  final
   ['yativo',               '429-seconds',    'created',                 '-',  'POST! POST',          'retry-after',      'new',  'unchanged',   '',         'new'],
   ['yativo',               '429-date',       'created',                 '-',  'POST! POST',          'retry-after-date', 'new',  'unchanged',   '',         'new'],
-  ['yativo',               '500',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               '502',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               '503',            'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               'reset-before',   'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               'reset-after',    'created',                 '-',  'POST! POST',          'backoff',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               'timeout',        'created',                 '-',  'POST! POST',          'timeout',          'new',  'unchanged',   '',         'new'],
-  ['yativo',               'bad-body',       'failed:bad_response',     200,  'POST!',               '-',                'new',  'created',     'POST',     'new'],
-  ['yativo',               'bad-body-shape', 'failed:bad_response',     200,  'POST!',               '-',                'new',  'created',     'POST',     'new'],
+  // The key is not trusted: no blind retry. The lookup by email finds nothing (the fault applied nothing), so the
+  // create is replayed once, with the same Idempotency-Key; not a pipeline retry (no wait, `retries` 0).
+  ['yativo',               '500',            'created',                 '-',  'POST! GET POST',      '-',                'new',  'unchanged',   '',         'new'],
+  ['yativo',               '502',            'created',                 '-',  'POST! GET POST',      '-',                'new',  'unchanged',   '',         'new'],
+  ['yativo',               '503',            'created',                 '-',  'POST! GET POST',      '-',                'new',  'unchanged',   '',         'new'],
+  ['yativo',               'reset-before',   'created',                 '-',  'POST! GET POST',      '-',                'new',  'unchanged',   '',         'new'],
+  // The create was applied: the lookup finds it and adopts it (PUT at the id found), never a second POST.
+  ['yativo',               'reset-after',    'created',                 '-',  'POST! GET PUT',       '-',                'new',  'unchanged',   '',         'new'],
+  // A timeout is not settled in the push (it may still be running); the rerun looks up, finds nothing, replays.
+  ['yativo',               'timeout',        'failed:unknown_outcome',  '-',  'POST!',               '-',                'none', 'created',     'GET POST', 'new'],
+  // Applied, answer unreadable: the rerun does not replay the kept intent blindly; the lookup finds it: update.
+  ['yativo',               'bad-body',       'failed:bad_response',     200,  'POST!',               '-',                'new',  'updated',     'GET PUT',  'new'],
+  ['yativo',               'bad-body-shape', 'failed:bad_response',     200,  'POST!',               '-',                'new',  'updated',     'GET PUT',  'new'],
   ['yativo',               '401',            'failed:auth',             401,  'POST!',               '-',                'none', 'failed:auth', '',         'none'],
   ['yativo',               '403',            'failed:auth',             403,  'POST!',               '-',                'none', 'failed:auth', '',         'none'],
   ['yativo',               '404',            'failed:not_found',        404,  'POST!',               '-',                'none', 'created',     'POST',     'new'],
@@ -148,18 +164,22 @@ const CREATE: Cell[] = [
 
   ['fatora',               '429-seconds',    'created',                 '-',  'GET POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
   ['fatora',               '429-date',       'created',                 '-',  'GET POST! POST',      'retry-after-date', 'new',  'unchanged',   '',         'new'],
-  ['fatora',               '500',            'failed:unknown_outcome',  500,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['fatora',               '502',            'failed:unknown_outcome',  502,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['fatora',               '503',            'failed:unknown_outcome',  503,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['fatora',               'reset-before',   'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['fatora',               'reset-after',    'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  // Settled in the push: the lookup by email finds nothing, so the create is replayed once.
+  ['fatora',               '500',            'created',                 '-',  'GET POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['fatora',               '502',            'created',                 '-',  'GET POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['fatora',               '503',            'created',                 '-',  'GET POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['fatora',               'reset-before',   'created',                 '-',  'GET POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  // Settled in the push: the lookup finds the client the create made, adopted with PUT.
+  ['fatora',               'reset-after',    'created',                 '-',  'GET POST! GET PUT',   '-',                'new',  'unchanged',   '',         'new'],
   ['fatora',               'timeout',        'failed:unknown_outcome',  '-',  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
   ['fatora',               'bad-body',       'failed:bad_response',     200,  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
   ['fatora',               'bad-body-shape', 'failed:bad_response',     200,  'GET POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
   ['fatora',               '401',            'failed:auth',             401,  'GET POST!',           '-',                'none', 'failed:auth', '',         'none'],
   ['fatora',               '403',            'failed:auth',             403,  'GET POST!',           '-',                'none', 'failed:auth', '',         'none'],
   ['fatora',               '404',            'failed:not_found',        404,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['fatora',               '409',            'failed:rejected',         409,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
+  // A conflict is looked up: no client has our email, so it is refused and nothing is written; the intent is
+  // cleared, so the rerun (faults off) plans afresh and creates.
+  ['fatora',               '409',            'failed:rejected',         409,  'GET POST! GET',       '-',                'none', 'created',     'GET POST', 'new'],
   ['fatora',               '422',            'failed:rejected',         422,  'GET POST!',           '-',                'none', 'created',     'GET POST', 'new'],
 
   ['bluetape',             '429-seconds',    'created',                 '-',  'PUT POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
@@ -182,19 +202,22 @@ const CREATE: Cell[] = [
 
   ['invisible-collector',  '429-seconds',    'created',                 '-',  'PUT POST! POST',      'retry-after',      'new',  'unchanged',   '',         'new'],
   ['invisible-collector',  '429-date',       'created',                 '-',  'PUT POST! POST',      'retry-after-date', 'new',  'unchanged',   '',         'new'],
-  ['invisible-collector',  '500',            'failed:unknown_outcome',  500,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['invisible-collector',  '502',            'failed:unknown_outcome',  502,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['invisible-collector',  '503',            'failed:unknown_outcome',  503,  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['invisible-collector',  'reset-before',   'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
-  ['invisible-collector',  'reset-after',    'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
+  // Settled in the push: the lookup by externalId finds nothing, so the create is replayed once.
+  ['invisible-collector',  '500',            'created',                 '-',  'PUT POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '502',            'created',                 '-',  'PUT POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  '503',            'created',                 '-',  'PUT POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  ['invisible-collector',  'reset-before',   'created',                 '-',  'PUT POST! GET POST',  '-',                'new',  'unchanged',   '',         'new'],
+  // Settled in the push: the lookup finds ours, updated at PUT /customers/{our id}.
+  ['invisible-collector',  'reset-after',    'created',                 '-',  'PUT POST! GET PUT',   '-',                'new',  'unchanged',   '',         'new'],
   ['invisible-collector',  'timeout',        'failed:unknown_outcome',  '-',  'PUT POST!',           '-',                'none', 'created',     'GET POST', 'new'],
   ['invisible-collector',  'bad-body',       'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
   ['invisible-collector',  'bad-body-shape', 'failed:bad_response',     200,  'PUT POST!',           '-',                'new',  'updated',     'GET PUT',  'new'],
   ['invisible-collector',  '401',            'failed:auth',             401,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
   ['invisible-collector',  '403',            'failed:auth',             403,  'PUT POST!',           '-',                'none', 'failed:auth', '',         'none'],
   ['invisible-collector',  '404',            'failed:not_found',        404,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
-  // A 409 without the documented `gid`: the create was refused and no customer can be named, so `rejected`.
-  ['invisible-collector',  '409',            'failed:rejected',         409,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
+  // A 409 (VAT number held) is looked up by externalId: none is ours, so `rejected`, nothing written; the intent
+  // is cleared, so the rerun plans afresh (PUT 404, POST).
+  ['invisible-collector',  '409',            'failed:rejected',         409,  'PUT POST! GET',       '-',                'none', 'created',     'PUT POST', 'new'],
   ['invisible-collector',  '422',            'failed:rejected',         422,  'PUT POST!',           '-',                'none', 'created',     'PUT POST', 'new'],
 ];
 
@@ -303,19 +326,41 @@ function expectOutcome(
   }
 }
 
-/** Methods in order, each on the provider's route for it. */
+/**
+ * Methods in order, each on the provider's route for it; every lookup (GET) asks for our customer by its key.
+ * Idempotency-Key (DESIGN §5): Yativo's POSTs and PUTs carry one, GETs none; within a push every POST carries the
+ * intent's one key (a replay included) and every PUT one key of its own; no other provider gets one.
+ */
 function expectWire(expect: ExpectStatic, provider: ProviderId, push: PushRecord, methods: string[]): void {
   expect(push.wire.map((request) => request.method)).toEqual(methods);
-  for (const request of push.wire) expect(request.path).toMatch(ROUTES[provider][request.method] ?? /^$/);
-  expect(push.outcome.requests).toBe(methods.length);
-  // Yativo: one Idempotency-Key per push, the same on every attempt (DESIGN §5); nobody else gets one.
-  const keys = push.wire.map((request) => request.headers['idempotency-key']);
-  if (provider === 'yativo') {
-    for (const key of keys) expect(key).toMatch(UUID);
-    expect(new Set(keys).size).toBeLessThanOrEqual(1);
-  } else {
-    expect(keys.filter((key) => key !== undefined)).toEqual([]);
+  for (const request of push.wire) {
+    expect(request.path).toMatch(ROUTES[provider][request.method] ?? /^$/);
+    if (request.method === 'GET') expect(request.query).toEqual(LOOKUP_QUERY[provider]);
   }
+  expect(push.outcome.requests).toBe(methods.length);
+  const keysOf = (method: string) => push.wire.filter((r) => r.method === method).map((r) => r.headers['idempotency-key']);
+  if (provider === 'yativo') {
+    expect(keysOf('GET').filter((key) => key !== undefined)).toEqual([]);
+    const [posts, puts] = [keysOf('POST'), keysOf('PUT')];
+    for (const key of [...posts, ...puts]) expect(key).toMatch(UUID);
+    expect(new Set(posts).size).toBeLessThanOrEqual(1);
+    expect(new Set(puts).size).toBeLessThanOrEqual(1);
+    if (posts.length > 0 && puts.length > 0) expect(puts[0]).not.toBe(posts[0]);
+  } else {
+    expect(push.wire.map((request) => request.headers['idempotency-key']).filter((key) => key !== undefined)).toEqual([]);
+  }
+}
+
+/**
+ * Yativo: a rerun that POSTs replays the first push's intent, with its key, when that create's outcome was left
+ * unknown; after a create the provider refused (404, 409, 422) the intent was cleared, so the rerun's is new.
+ */
+function expectRerunKey(expect: ExpectStatic, row: Row, first: PushRecord, rerun: PushRecord): void {
+  const post = (push: PushRecord) => push.wire.find((r) => r.method === 'POST')?.headers['idempotency-key'];
+  const [before, after] = [post(first), post(rerun)];
+  if (row.provider !== 'yativo' || before === undefined || after === undefined) return;
+  if (row.outcome === 'failed:unknown_outcome') expect(after).toBe(before);
+  else expect(after).not.toBe(before);
 }
 
 /** One retry, after at least the wait the fault demands; a 429 also pauses the whole provider for it. */
@@ -399,6 +444,7 @@ describe.concurrent.each(TABLES)('fault matrix: %s', (_mode, rows) => {
     // Faults off, same sync: what the state and the halt flag make of it, and no duplicate whatever happened.
     expectOutcome(expect, row, rerun.outcome, row.rerun, rerun.stored);
     expectWire(expect, provider, rerun, row.rerunWire);
+    expectRerunKey(expect, row, first, rerun);
     expect(rerun.outcome.retries).toBe(0);
     expectStored(expect, provider, rerun.stored, row.final);
   });
