@@ -4,7 +4,7 @@
 import type { Adapter } from '../../src/adapter/adapter.js';
 import type { RateLimitEvent, RetryEvent } from '../../src/events.js';
 import type { ProviderOutcome } from '../../src/push/outcome.js';
-import { startSandbox, type FaultKind, type LoggedRequest, type ProviderId, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Behaviour, type FaultKind, type LoggedRequest, type ProviderId, type Sandbox } from '../../src/sandbox/index.js';
 import { createCustomerSync } from '../../src/sync.js';
 import { bluetape } from '../../adapters/bluetape/index.js';
 import { fatora } from '../../adapters/fatora/index.js';
@@ -151,6 +151,8 @@ export interface CaseSpec {
   fault: MatrixFault;
   /** Requests let through untouched before the fault hits (a Fatora lookup, the 404 before a create-on-missing). */
   passBefore: number;
+  /** What the sandbox follows: the providers' pages, or their published code (NOTES.md). @default 'documented' */
+  behaviour?: Behaviour;
 }
 
 export interface CaseRun {
@@ -212,7 +214,8 @@ async function seed(sandbox: Sandbox, provider: ProviderId): Promise<Record<stri
   switch (provider) {
     case 'yativo': {
       const headers = { authorization: `Bearer ${c.yativo.token}`, 'idempotency-key': 'seed-0000' };
-      const body = await direct(`${url}/customer`, 'POST', headers, OLD_FIELDS.yativo);
+      // customer_type: optional in Yativo's pages, required by its published server.
+      const body = await direct(`${url}/customer`, 'POST', headers, { ...OLD_FIELDS.yativo, customer_type: 'individual' });
       const id = field(body, 'data', 'customer_id');
       if (typeof id !== 'string') throw new Error('seeding Yativo: no customer_id');
       return { yativo: id };
@@ -281,7 +284,7 @@ async function armFault(sandbox: Sandbox, spec: CaseSpec): Promise<void> {
 /** Runs one case: its own sandbox (logging), seed, arm the fault, push, faults off, push again, tear down. */
 export async function runCase(spec: CaseSpec): Promise<CaseRun> {
   const { provider } = spec;
-  const sandbox = await startSandbox({ log: true });
+  const sandbox = await startSandbox({ log: true, behaviour: spec.behaviour ?? 'documented' });
   try {
     const providerIds = spec.mode === 'update' ? await seed(sandbox, provider) : {};
     const customer = Object.keys(providerIds).length > 0 ? { ...CUSTOMER, providerIds } : { ...CUSTOMER };
