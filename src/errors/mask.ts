@@ -1,6 +1,7 @@
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
-// A run of 7+ digits, optionally with +, spaces, dots, dashes or parentheses between them: a phone number.
-const PHONE = /\+?\d[\d\s().-]{5,}\d/g;
+// A run of 7+ digits, optionally with +, spaces, dots, dashes or parentheses between them: a phone number. Not
+// inside a longer word: the digits of an id (a UUID's `9f82-2811726a`) are no phone, and an id must stay readable.
+const PHONE = /(?<![A-Za-z0-9])\+?\d[\d\s().-]{5,}\d(?![A-Za-z0-9])/g;
 // Dates (2026-11-20, 2026-11-20 10) look like digit runs too; they are not personal data.
 const DATE = /^\d{4}-\d{2}-\d{2}(\s\d{2})?$/;
 

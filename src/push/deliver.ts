@@ -44,7 +44,13 @@ export interface DeliverOptions {
 type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
 
 /** What a lookup says: the customer that is provably ours, none, or a reason no match can be trusted. */
-type Found = { kind: 'found'; id: string } | { kind: 'none' } | { kind: 'refused'; reason: string };
+type Found =
+  | { kind: 'found'; id: string }
+  | { kind: 'none' }
+  /** Every exact match is linked to another customer of ours: not ours, and not made by this customer either. */
+  | { kind: 'taken'; reason: string }
+  /** No match can be trusted (several, or a lookup too long to read). */
+  | { kind: 'refused'; reason: string };
 
 /** A lookup that goes on longer than this is not a lookup of one customer: refused rather than read forever. */
 const MAX_LOOKUP_PAGES = 50;
@@ -154,7 +160,7 @@ class Delivery {
     if (create?.when === 'on-missing' && this.target.createMissing) {
       const found = await this.#find();
       if (found.kind === 'found') return this.#adopt(found.id);
-      if (found.kind === 'refused') throw this.#rejected(found.reason);
+      if (found.kind === 'refused' || found.kind === 'taken') throw this.#rejected(found.reason);
       return this.#create(update);
     }
     return { status: 'skipped', reason: this.#def.skipReason(this.customer) };
@@ -229,7 +235,8 @@ class Delivery {
       const found = await this.#find();
       if (found.kind === 'found') return this.#adopt(found.id);
       if (found.kind === 'refused') throw this.#stillUnknown(found.reason);
-      // The lookup is the authority DESIGN §5 names: nothing there means the create was never applied.
+      // The lookup is the authority DESIGN §5 names: nothing of ours there means the create was never applied (a
+      // match linked to another customer of ours is theirs, not one this create made).
       return this.#sendIntent({ ...intent, status: 'pending' }, undefined, 0);
     }
     throw this.#stillUnknown('not sent again until resolved');
@@ -299,13 +306,13 @@ class Delivery {
     if (found.kind === 'found') return this.#adopt(found.id);
     this.#createRefused = true;
     const what = conflict.describe?.(res.body) ?? `${this.#def.name} already holds a conflicting customer`;
-    const why = found.kind === 'refused' ? found.reason : `no customer there has our ${this.#def.lookup?.key ?? 'id'}`;
+    const why = found.kind === 'none' ? `no customer there has our ${this.#def.lookup?.key ?? 'id'}` : found.reason;
     throw this.target.sender.errorFor(res.status, res.body, this.ctx, `${what}; not written (${why})`);
   }
 
   /**
    * Looks the customer up by its natural key, every page, keeping exact matches only. `found` is an id that is
-   * provably ours: the only exact match, and not linked in the state to another customer of ours.
+   * provably ours: the only exact match that the state does not link to another customer of ours.
    */
   async #find(): Promise<Found> {
     const lookup = this.#def.lookup;
@@ -330,17 +337,20 @@ class Delivery {
       for (const id of parsed.matches) matches.add(id);
       if (!parsed.more) break;
     }
-    const [id, ...more] = matches;
-    if (id === undefined) return { kind: 'none' };
-    if (more.length > 0) {
-      return { kind: 'refused', reason: `${matches.size} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
+    const free: string[] = [];
+    const taken: string[] = [];
+    for (const id of matches) {
+      const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
+      if (others.length === 0) free.push(id);
+      else taken.push(`${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}`);
     }
-    const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
-    if (others.length > 0) {
-      return {
-        kind: 'refused',
-        reason: `the customer found by ${lookup.key}, ${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}, not to ${this.customer.id}`,
-      };
+    const [id, ...more] = free;
+    if (more.length > 0) {
+      return { kind: 'refused', reason: `${free.length} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
+    }
+    if (id === undefined) {
+      if (taken.length === 0) return { kind: 'none' };
+      return { kind: 'taken', reason: `the customer found by ${lookup.key}, ${taken.join('; ')}, not to ${this.customer.id}` };
     }
     return { kind: 'found', id };
   }

@@ -62,6 +62,13 @@ describe('what is not personal data', () => {
     expect(maskPersonalData('response larger than 1048576 bytes')).toBe('response larger than 1048576 bytes');
     expect(maskPersonalData('client 1024 and national 912345678')).toBe('client 1024 and national 9***78');
   });
+
+  it('leaves the digits inside an id alone (a conflict names the customer by its id), and masks a phone beside it', () => {
+    const gid = '5ae2f659-45d2-4256-9f82-2811726a5376';
+    expect(maskPersonalData(`held by gid ${gid}`)).toBe(`held by gid ${gid}`);
+    expect(maskPersonalData(`gid ${gid}, phone +351 912 345 678.`)).toBe(`gid ${gid}, phone +3***78.`);
+    expect(maskPersonalData('ref AB123456789CD')).toBe('ref AB123456789CD');
+  });
 });
 
 describe('progress on a terminal', () => {
