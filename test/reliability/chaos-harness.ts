@@ -88,6 +88,51 @@ export function customers(count: number, version: (i: number) => number = () => 
   return Array.from({ length: count }, (_, k) => chaosCustomer(k + 1, version(k + 1)));
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Conflicts (issue 10): customers of ours that a provider cannot hold beside another one of ours.
+
+/** A customer of ours (`sharer`) that a provider refuses to hold beside an earlier one (`holder`). */
+export interface ConflictPair {
+  kind: 'vat' | 'email';
+  holder: SourceCustomer;
+  sharer: SourceCustomer;
+  /** The providers that refuse the sharer: Invisible Collector for a VAT number; Yativo and Fatora for an email. */
+  providers: readonly ProviderId[];
+}
+
+/** The email of `c` with its first letter upper-cased: the same mailbox to every provider, another string to us. */
+const otherCase = (email: string): string => email.charAt(0).toUpperCase() + email.slice(1);
+
+/**
+ * `count` customers sharing the VAT number of one of `customers(n)` (two contacts of one company: Invisible
+ * Collector answers a second create 409) and `count` sharing the email of another (Yativo's published server answers
+ * 422, Fatora's lookup finds the holder's client, linked to the holder). Holders are spread over the source, none
+ * holds twice; half the email sharers write the holder's email in another case. Each sharer is otherwise a customer
+ * of its own, numbered after `n` (its own id, names, phone and other key), so every other provider takes it.
+ */
+export function conflictPairs(n: number, count: number): ConflictPair[] {
+  if (2 * count > n) throw new RangeError(`${count} pairs of each kind need at least ${2 * count} customers, got ${n}`);
+  const step = n / (2 * count);
+  const pairs: ConflictPair[] = [];
+  for (let k = 0; k < count; k++) {
+    const vatHolder = chaosCustomer(1 + Math.floor(2 * k * step));
+    const vatSharer = { ...chaosCustomer(n + 1 + k), vatNumber: vatHolder.vatNumber };
+    pairs.push({ kind: 'vat', holder: vatHolder, sharer: vatSharer, providers: ['invisible-collector'] });
+    const mailHolder = chaosCustomer(1 + Math.floor((2 * k + 1) * step));
+    const email = k % 2 === 0 ? mailHolder.email : otherCase(mailHolder.email);
+    const mailSharer = { ...chaosCustomer(n + count + 1 + k), email };
+    pairs.push({ kind: 'email', holder: mailHolder, sharer: mailSharer, providers: ['yativo', 'fatora'] });
+  }
+  return pairs;
+}
+
+/** The source customers each provider must not hold (the sharers it refuses), by customer id. */
+export function refusedAt(pairs: readonly ConflictPair[]): Record<ProviderId, Set<string>> {
+  const out = Object.fromEntries(PROVIDER_IDS.map((p) => [p, new Set<string>()])) as Record<ProviderId, Set<string>>;
+  for (const pair of pairs) for (const provider of pair.providers) out[provider].add(pair.sharer.id);
+  return out;
+}
+
 export function writeNdjson(path: string, records: readonly SourceCustomer[]): void {
   writeFileSync(path, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
@@ -195,6 +240,87 @@ function stored(sandbox: Sandbox, provider: ProviderId): Array<Record<string, un
   return sandbox.customers(provider) as unknown as Array<Record<string, unknown>>;
 }
 
+/**
+ * Duplicates by the keys the providers themselves compare, stricter than `duplicatesAt`: emails ignoring case (a
+ * second Yativo customer or Fatora client under `Ada@…` beside `ada@…` is a duplicate), and at Invisible Collector
+ * the VAT number as well as the externalId (a second customer with one VAT number is what its 409 forbids).
+ */
+export function duplicatesIgnoringCase(sandbox: Sandbox): Record<ProviderId | 'invisible-collector by VAT number', number> {
+  const count = (keys: Array<string | null>): number => keys.length - new Set(keys).size;
+  const lower = (value: unknown): string | null => (typeof value === 'string' ? value.toLowerCase() : null);
+  const ic = sandbox.customers('invisible-collector');
+  return {
+    yativo: count(sandbox.customers('yativo').map((c) => lower(c.customer_email))),
+    fatora: count(sandbox.customers('fatora').map((c) => lower(c.email))),
+    bluetape: count(sandbox.customers('bluetape').map((c) => c.id)),
+    'invisible-collector': count(ic.map((c) => c.externalId)),
+    'invisible-collector by VAT number': count(ic.map((c) => c.vatNumber)),
+  };
+}
+
+/** Every field `expectedAt` can name, per provider: what a provider customer is compared on. */
+const COMPARED_FIELDS: Record<ProviderId, readonly string[]> = {
+  yativo: [
+    'customer_name',
+    'customer_email',
+    'customer_phone',
+    'customer_country',
+    'customer_address',
+    'customer_idType',
+    'customer_idNumber',
+    'customer_idCountry',
+    'customer_idExpiration',
+  ],
+  fatora: ['name', 'email', 'phone', 'address', 'note'],
+  bluetape: ['id', 'firstName', 'lastName', 'emailAddress', 'cellPhoneNumber', 'sourceModifiedDate'],
+  'invisible-collector': ['name', 'externalId', 'vatNumber', 'address', 'zipCode', 'city', 'country', 'email', 'phone', 'locale'],
+};
+
+/** The compared fields that have a value, keys sorted: equal for a provider customer and the record it holds. */
+function fingerprint(provider: ProviderId, fields: Record<string, unknown>): string {
+  const present = COMPARED_FIELDS[provider].filter((f) => fields[f] !== undefined && fields[f] !== null).map((f) => [f, fields[f]]);
+  return JSON.stringify(sortKeys(Object.fromEntries(present)));
+}
+
+export interface HeldCheck {
+  provider: ProviderId;
+  held: number;
+  /** Provider customers whose fields are no source record's mapping: written over, mixed, or made up. */
+  matchingNoRecord: number;
+  /** Provider customers whose fields are the mapping of more than one source record (cannot happen with our data). */
+  matchingSeveral: number;
+  examples: string[];
+}
+
+/**
+ * The converse of `checkProviders`: every customer a provider holds carries exactly the fields one source record
+ * maps to (records in `refused` left out at that provider), so none was written over with another record's data.
+ */
+export function heldAsRecords(
+  sandbox: Sandbox,
+  source: readonly SourceCustomer[],
+  refused: Partial<Record<ProviderId, ReadonlySet<string>>> = {},
+): HeldCheck[] {
+  return PROVIDER_IDS.map((provider) => {
+    const records = new Map<string, number>();
+    for (const c of source) {
+      if (refused[provider]?.has(c.id)) continue;
+      const key = fingerprint(provider, expectedAt(provider, c));
+      records.set(key, (records.get(key) ?? 0) + 1);
+    }
+    const held = stored(sandbox, provider);
+    const check: HeldCheck = { provider, held: held.length, matchingNoRecord: 0, matchingSeveral: 0, examples: [] };
+    for (const customer of held) {
+      const matches = records.get(fingerprint(provider, customer)) ?? 0;
+      if (matches === 1) continue;
+      if (matches === 0) check.matchingNoRecord += 1;
+      else check.matchingSeveral += 1;
+      if (check.examples.length < 5) check.examples.push(`${matches} records: ${fingerprint(provider, customer)}`);
+    }
+    return check;
+  });
+}
+
 /** Duplicates only: cheap enough to run after every run. */
 export function duplicatesAt(sandbox: Sandbox): Record<ProviderId, number> {
   const out = {} as Record<ProviderId, number>;
@@ -210,7 +336,12 @@ export function duplicatesAt(sandbox: Sandbox): Record<ProviderId, number> {
  * Every provider against the source: how many customers it holds, duplicates by natural key, source customers it
  * lacks, and those whose mapped fields differ from the source's.
  */
-export function checkProviders(sandbox: Sandbox, source: readonly SourceCustomer[]): ProviderCheck[] {
+export function checkProviders(
+  sandbox: Sandbox,
+  source: readonly SourceCustomer[],
+  /** Source customers a provider must not hold (the sharers of a conflict it refuses), by customer id. */
+  refused: Partial<Record<ProviderId, ReadonlySet<string>>> = {},
+): ProviderCheck[] {
   return PROVIDER_IDS.map((provider) => {
     const key = NATURAL_KEY[provider] as (c: Record<string, unknown>) => string | null;
     const held = stored(sandbox, provider);
@@ -223,6 +354,7 @@ export function checkProviders(sandbox: Sandbox, source: readonly SourceCustomer
     }
     const check: ProviderCheck = { provider, count: held.length, duplicates: held.length - byKey.size, missing: 0, mismatched: 0, examples: [] };
     for (const customer of source) {
+      if (refused[provider]?.has(customer.id)) continue;
       const found = byKey.get(SOURCE_KEY[provider](customer))?.[0];
       if (found === undefined) {
         check.missing += 1;
