@@ -68,15 +68,6 @@ const TIMEOUT_MS = Number(process.env.CHAOS_TIMEOUT_MS ?? Math.max(300_000, N * 
 /** What transient faults can turn into once retries are spent or not allowed (DESIGN §4, §5). */
 const FAULT_KINDS_OF_FAILURE: readonly ErrorKind[] = ['transient', 'rate_limited', 'unknown_outcome', 'bad_response'];
 
-/**
- * KNOWN BUG, src/push/deliver.ts (conflicts.test.ts, "the second create meets a 503"): a Yativo sharer whose create
- * met a fault of unknown outcome, and whose lookup then found only the holder's customer (linked to the holder),
- * stays `unknown_outcome` in every later run instead of ending `rejected`. Its message still names the conflict.
- * Such a sharer is counted apart (`stuckUnknown`) and checked to be exactly that; every other conflict must be
- * `rejected`. Remove this allowance once the bug is fixed.
- */
-const STUCK_UNKNOWN = /^Yativo: an earlier create may have been applied; the customer found by email, Yativo id \S+, is already linked to our customer (\S+), not to (\S+)$/;
-
 let sandbox: Sandbox;
 let tmp: ReturnType<typeof tempDir>;
 let statePath: string;
@@ -168,12 +159,8 @@ function namesTheConflict(pair: ConflictPair, provider: ProviderId, failure: Rep
   }
 }
 
-interface ConflictTally {
-  /** Refused sharers reported `rejected`, naming their conflict, by provider. */
-  rejected: Record<ProviderId, number>;
-  /** Yativo sharers left `unknown_outcome` naming their conflict (the known bug above). */
-  stuckUnknown: number;
-}
+/** Refused sharers reported `rejected`, naming their conflict, by provider. */
+type ConflictTally = Record<ProviderId, number>;
 
 const sum = (counts: Record<ProviderId, number>): number => PROVIDER_IDS.reduce((total, p) => total + counts[p], 0);
 
@@ -198,13 +185,11 @@ function expectHonest(label: string, report: SyncReport, attention: AttentionRec
 
   const pairOf = new Map<string, ConflictPair>();
   for (const pair of pairs) for (const provider of pair.providers) pairOf.set(linkKey(provider, pair.sharer.id), pair);
-  const tally: ConflictTally = { rejected: { yativo: 0, fatora: 0, bluetape: 0, 'invisible-collector': 0 }, stuckUnknown: 0 };
+  const tally: ConflictTally = { yativo: 0, fatora: 0, bluetape: 0, 'invisible-collector': 0 };
   const wrong: string[] = [];
   for (const f of report.failures) {
     const pair = pairOf.get(linkKey(f.provider, f.customerId));
-    const stuck = pair !== undefined && f.kind === 'unknown_outcome' && STUCK_UNKNOWN.test(f.message);
-    if (f.kind === 'rejected' && pair !== undefined && namesTheConflict(pair, f.provider, f)) tally.rejected[f.provider] += 1;
-    else if (stuck) tally.stuckUnknown += 1;
+    if (f.kind === 'rejected' && pair !== undefined && namesTheConflict(pair, f.provider, f)) tally[f.provider] += 1;
     else if (!FAULT_KINDS_OF_FAILURE.includes(f.kind)) wrong.push(`${f.provider}/${f.customerId} ${f.kind} ${f.status ?? '-'}: ${f.message}`);
   }
   expect(wrong.slice(0, 5), `${label}: failures that are neither a fault's nor a named conflict`).toEqual([]);
@@ -259,7 +244,7 @@ async function syncToTheEnd(phase: string, source: readonly SourceCustomer[], pa
   const refused = refusedAt(pairs);
   const expectedFailures = PROVIDER_IDS.flatMap((p) => [...refused[p]].map((id) => linkKey(p, id))).sort();
   expect(report.failures.map((f) => linkKey(f.provider, f.customerId)).sort(), `${phase}: failures after the clean rerun`).toEqual(expectedFailures);
-  expect(sum(tally.rejected) + tally.stuckUnknown, `${phase}: every conflict named`).toBe(expectedFailures.length);
+  expect(sum(tally), `${phase}: every conflict rejected, named`).toBe(expectedFailures.length);
   for (const provider of PROVIDER_IDS) {
     expect({ provider, failed: report.providers[provider]?.failed }).toEqual({ provider, failed: refused[provider].size });
   }
@@ -290,10 +275,10 @@ async function syncToTheEnd(phase: string, source: readonly SourceCustomer[], pa
   expect(report.failures.map((f) => linkKey(f.provider, f.customerId)).sort(), `${phase}: failures of the last rerun`).toEqual(expectedFailures);
   const totals = reportTotals(report);
   expect(totals.unchanged, `${phase}: unchanged in the last rerun`).toBe(source.length * PROVIDER_IDS.length - expectedFailures.length);
-  // Per refused sharer: Invisible Collector PUT 404, POST 409, GET find; Yativo POST 422, GET (a stuck one: GET
-  // only); Fatora GET (the holder's client found, linked to the holder).
-  expect(sum(last.rejected) + last.stuckUnknown, `${phase}: every conflict named in the last rerun`).toBe(expectedFailures.length);
-  const expectedRequests = 3 * refused['invisible-collector'].size + 2 * last.rejected.yativo + last.stuckUnknown + refused.fatora.size;
+  // Per refused sharer: Invisible Collector PUT 404, POST 409, GET find; Yativo POST 422, GET; Fatora GET (the
+  // holder's client found, linked to the holder).
+  expect(sum(last), `${phase}: every conflict rejected, named, in the last rerun`).toBe(expectedFailures.length);
+  const expectedRequests = 3 * refused['invisible-collector'].size + 2 * refused.yativo.size + refused.fatora.size;
   expect(admitted() - requestsBefore, `${phase}: requests of the last rerun`).toBe(expectedRequests);
   expect(JSON.stringify(PROVIDER_IDS.map((p) => sandbox.customers(p))), `${phase}: the last rerun wrote nothing`).toBe(before);
   return tally;
@@ -329,7 +314,7 @@ describe(`chaos, published behaviour: ${N} customers and ${PAIRS} + ${PAIRS} con
         requestsByProvider: figures.requestsByProvider,
         faultsInjected: figures.faultsTotal,
         faultsByKind: figures.faults,
-        conflictsReported: { rejected: tally.rejected, stuckUnknownOutcome: tally.stuckUnknown },
+        conflictsRejected: tally,
         duplicates: duplicatesIgnoringCase(sandbox),
         time: { phase1: seconds(phase1Ms), phase2: seconds(phase2Ms), total: seconds(performance.now() - started) },
       };

@@ -170,24 +170,34 @@ describe('Yativo, published server', () => {
     ]);
   });
 
-  // BUG (src/push/deliver.ts #sendIntent / #resumeIntent): a create whose outcome is unknown and whose lookup finds
-  // exactly one exact match linked to another customer of ours stays `unknown_outcome` for good: the lookup proves
-  // our create made no customer (the only match is the other one's), yet it is neither replayed (which would meet
-  // the 422 and end `rejected` like the case above) nor reported as the conflict; every rerun answers
-  // "an earlier create may have been applied; the customer found by email … is already linked to our customer
-  // cus-ada, not to cus-byron". Expected: `rejected`, with the conflict named, as without the fault.
-  it('two customers of ours share an email and the second create meets a 503: once the faults are off it is rejected like the plain conflict, not unknown for good', async () => {
+  // The lookup after the 503 finds only the colleague's customer, linked to her: nothing this create made, so it is
+  // replayed once (same key), meets the 422, and ends `rejected` with the conflict named, as without the fault.
+  // (Until d5a3508 it stayed `unknown_outcome` in every later run.)
+  it('two customers of ours share an email and the second create meets a 503: replayed once, refused 422, rejected naming the conflict in the same run', async () => {
     const sync = syncOf('yativo');
     await push(sync, 'yativo', ADA);
+    const colleague = { ...BYRON, email: ADA.email };
     sandbox.setFaults('yativo', { script: ['503'] });
-    const faulted = await push(sync, 'yativo', { ...BYRON, email: ADA.email });
+    const from = sandbox.requests('yativo').length;
+    const faulted = await push(sync, 'yativo', colleague);
     sandbox.setFaults('yativo', undefined);
-    const rerun = await push(sync, 'yativo', { ...BYRON, email: ADA.email });
+    const rerun = await push(sync, 'yativo', colleague);
 
-    expect(faulted.status).toBe('failed');
-    expect(rerun).toMatchObject({ status: 'failed', error: { kind: 'rejected', customerId: 'cus-byron' } });
-    expect(rerun.error?.message).toContain('already linked to our customer cus-ada, not to cus-byron');
-    expect(sandbox.customers('yativo')).toHaveLength(1);
+    const [held] = sandbox.customers('yativo');
+    const message =
+      `Yativo: the email is already held by another Yativo customer; not written (the customer found by email, Yativo id ${held?.customer_id}, ` +
+      'is already linked to our customer cus-ada, not to cus-byron): Request failed.: customer_email: Customer email already exists.';
+    expect(faulted).toMatchObject({ status: 'failed', requests: 4, retries: 0, error: { kind: 'rejected', status: 422, customerId: 'cus-byron', message } });
+    expect(rerun).toMatchObject({ status: 'failed', requests: 2, retries: 0, error: { kind: 'rejected', status: 422, message } });
+    const lookup = YATIVO_LOOKUP(ADA.email);
+    expect(wire('yativo', from)).toEqual(['POST /customer', lookup, 'POST /customer', lookup, 'POST /customer', lookup]);
+    const keys = sandbox.requests('yativo').slice(from).filter((r) => r.method === 'POST').map((r) => r.headers['idempotency-key']);
+    // The replay carries the intent's key; the refused intent is dropped, so the rerun's create has a new one.
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(sandbox.customers('yativo').map(yativoFields)).toEqual([
+      { customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', customer_phone: '+14155552671', customer_type: 'individual' },
+    ]);
   });
 
   it('a create applied but answered after the timeout: unknown_outcome after one POST; the next run finds it by email and updates it, never a second customer', async () => {

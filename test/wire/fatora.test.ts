@@ -260,6 +260,31 @@ describe('Fatora on the wire', () => {
       expect(lines(log)).toEqual([`GET ${lookupPath(1)}`, 'PUT /v1/clients/123', `GET ${lookupPath(1)}`]);
     });
 
+    // As for Yativo (test/wire/yativo.test.ts): two clients have exactly our email, one linked to another customer of
+    // ours. Brief of issue 10, point 3: adopted only when exactly one exact match exists. FAILS since d5a3508, which
+    // adopts the one not linked (PUT /v1/clients/124 with this record).
+    it('two clients with exactly our email, one linked to another customer of ours: rejected, nothing written', async () => {
+      const log: WireRequest[] = [];
+      nock(BASE)
+        .get('/v1/clients')
+        .query(lookupQuery(1))
+        .reply(answer(log, 200, clients([{ id: 123, email: 'client@example.com' }])))
+        .put('/v1/clients/123')
+        .reply(answer(log, 200, { status: 'SUCCESS', client: { id: 123 } }))
+        .get('/v1/clients')
+        .query(lookupQuery(1))
+        .reply(answer(log, 200, clients([{ id: 123, email: 'client@example.com' }, { id: 124, email: 'client@example.com' }])))
+        .put('/v1/clients/124')
+        .optionally()
+        .reply(answer(log, 200, { status: 'SUCCESS', client: { id: 124 } }));
+      const sync = syncWith({ token: 'fat-token-123', createMissing: true });
+      await sync.push(withoutId);
+      const b = (await sync.push({ ...withoutId, id: 'crm-2048', name: 'Other Contact' })).providers.fatora;
+      await sync.close();
+      expect(lines(log)).toEqual([`GET ${lookupPath(1)}`, 'PUT /v1/clients/123', `GET ${lookupPath(1)}`]);
+      expect(b).toMatchObject({ status: 'failed', requests: 1, error: { kind: 'rejected', customerId: 'crm-2048' } });
+    });
+
     it('a create refused 409: the lookup finds exactly our client, which is adopted with PUT', async () => {
       const log: WireRequest[] = [];
       nock(BASE)

@@ -447,12 +447,39 @@ describe('Yativo on the wire', () => {
       expect(lines(log)).toEqual(['POST /api/v1/customer', 'POST /api/v1/customer', `GET ${lookupPath(1)}`]);
     });
 
-    // BUG (src/errors/mask.ts, PHONE, applied by src/pipeline/errors.ts buildError to the whole message): a UUID
-    // whose segments hold 9+ digits across a dash (`…-9f82-2811726a5376`) is masked as if it were a phone number,
-    // so the conflict message names `Yativo id 5ae2f659-45d2-4256-9f8***26a5376`, an id the user cannot act on.
+    // A UUID whose segments hold 9+ digits across a dash (`…-9f82-2811726a5376`) once read as a phone number to the
+    // message mask (src/errors/mask.ts, fixed in d5a3508), which named `Yativo id 5ae2f659-45d2-4256-9f8***26a5376`.
     it('names the Yativo id of the conflict verbatim, even one with a long run of digits', async () => {
       const { b } = await linkedConflict(CREATED_ID);
       expect(b?.error?.message).toContain(`Yativo id ${CREATED_ID}, is already linked to our customer crm-1001`);
+    });
+
+    // DESIGN §5: a Yativo customer is provably ours only when it is "exactly one customer with exactly our email";
+    // brief of issue 10, point 3: adopted "only when exactly one exact match exists and no other of our customers is
+    // linked to it". Here two customers have exactly our email: one linked to another customer of ours, one not.
+    // FAILS since d5a3508 (src/push/deliver.ts #find keeps the matches not linked to another customer of ours and
+    // adopts the only one left): the second is adopted and written over with this record (PUT).
+    it('two exact matches, one of them linked to another customer of ours: still two customers with our email, so rejected, nothing written', async () => {
+      const held = 'a1b2c3d4-e5f6-4a7b-8c9d-e0f1a2b3c4d5';
+      const other = 'f0e1d2c3-b4a5-4968-8776-655443322110';
+      const log: WireRequest[] = [];
+      nock(BASE)
+        .post('/customer')
+        .reply(answer(log, 201, { ...createResponse, data: { ...createResponse.data, customer_id: held } }))
+        .post('/customer')
+        .reply(answer(log, 422, DUPLICATE_PUBLISHED))
+        .get('/customer')
+        .query(lookupQuery(1))
+        .reply(answer(log, 200, listPage([{ id: held, email: EMAIL }, { id: other, email: EMAIL }])))
+        .put(`/customer/${other}`)
+        .optionally()
+        .reply(answer(log, 200, updated(other)));
+      const sync = syncWith();
+      await sync.push(customer);
+      const b = (await sync.push({ ...customer, id: 'crm-2002', name: 'Another Contact' })).providers.yativo;
+      await sync.close();
+      expect(lines(log)).toEqual(['POST /api/v1/customer', 'POST /api/v1/customer', `GET ${lookupPath(1)}`]);
+      expect(b).toMatchObject({ status: 'failed', error: { kind: 'rejected', status: 422, customerId: 'crm-2002' } });
     });
 
     it('a 422 about something else is rejected at once, with no lookup', async () => {
