@@ -41,7 +41,7 @@ export const fatoraDefinition: ProviderDefinition<FatoraOptions> = {
     conflict: {
       matches: (status) => status === 409,
       resolve: 'lookup',
-      describe: () => 'Fatora already holds a client with the same data',
+      describe: () => 'a client with the same data already exists',
     },
   },
 

@@ -47,7 +47,7 @@ type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
 type Found =
   | { kind: 'found'; id: string }
   | { kind: 'none' }
-  /** Every exact match is linked to another customer of ours: not ours, and not made by this customer either. */
+  /** The only exact match is linked to another customer of ours: theirs, and not one this customer's create made. */
   | { kind: 'taken'; reason: string }
   /** No match can be trusted (several, or a lookup too long to read). */
   | { kind: 'refused'; reason: string };
@@ -312,7 +312,7 @@ class Delivery {
 
   /**
    * Looks the customer up by its natural key, every page, keeping exact matches only. `found` is an id that is
-   * provably ours: the only exact match that the state does not link to another customer of ours.
+   * provably ours: the only exact match, and not linked in the state to another customer of ours.
    */
   async #find(): Promise<Found> {
     const lookup = this.#def.lookup;
@@ -337,20 +337,19 @@ class Delivery {
       for (const id of parsed.matches) matches.add(id);
       if (!parsed.more) break;
     }
-    const free: string[] = [];
-    const taken: string[] = [];
-    for (const id of matches) {
-      const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
-      if (others.length === 0) free.push(id);
-      else taken.push(`${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}`);
+    // Exactly one exact match, or none is trusted (DESIGN §5): with two, even one already linked to another
+    // customer of ours, the other may be a stranger's with the same email.
+    if (matches.size > 1) {
+      return { kind: 'refused', reason: `${matches.size} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
     }
-    const [id, ...more] = free;
-    if (more.length > 0) {
-      return { kind: 'refused', reason: `${free.length} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
-    }
-    if (id === undefined) {
-      if (taken.length === 0) return { kind: 'none' };
-      return { kind: 'taken', reason: `the customer found by ${lookup.key}, ${taken.join('; ')}, not to ${this.customer.id}` };
+    const [id] = matches;
+    if (id === undefined) return { kind: 'none' };
+    const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
+    if (others.length > 0) {
+      return {
+        kind: 'taken',
+        reason: `the customer found by ${lookup.key}, ${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}, not to ${this.customer.id}`,
+      };
     }
     return { kind: 'found', id };
   }

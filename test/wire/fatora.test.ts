@@ -328,7 +328,7 @@ describe('Fatora on the wire', () => {
             kind: 'rejected',
             status: 409,
             message:
-              'Fatora: Fatora already holds a client with the same data; not written (no customer there has our email): adding new client with same data of existing client',
+              'Fatora: a client with the same data already exists; not written (no customer there has our email): adding new client with same data of existing client',
           },
         });
       }
