@@ -88,9 +88,20 @@ export interface Faults {
 }
 
 export interface RateLimit {
-  /** Requests admitted in any sliding 1 s window; the others answer 429 and are not applied. */
+  /**
+   * Requests admitted in any sliding 1 s window (a positive integer); the others answer 429 and are not applied.
+   * With `burst`, the rate at which the token bucket refills instead (tokens/s, > 0).
+   */
   perSecond: number;
-  /** `Retry-After` sent with the 429, in seconds. @default until the window frees a slot, rounded up */
+  /**
+   * A token bucket instead of the sliding window: up to `burst` requests at once (the bucket starts full), refilled
+   * at `perSecond` tokens/s; a request that finds no whole token answers 429 and takes none. @default none (a sliding window)
+   */
+  burst?: number;
+  /**
+   * `Retry-After` sent with the 429, in seconds. @default until the window frees a slot (or the bucket has a token),
+   * rounded up to whole seconds
+   */
   retryAfterSeconds?: number;
   /** Send `Retry-After` at all (Yativo documents none). @default true when `retryAfterSeconds` is given */
   disclose?: boolean;
