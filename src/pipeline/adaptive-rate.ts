@@ -33,10 +33,10 @@ export interface AdaptiveTuning {
 
 /**
  * Measured on bench/undisclosed-limit.ts (a 50/s limit, 100/s configured, Retry-After 1 s). The gate's own spacing
- * margin comes on top of `margin`, so 0.95 sends ~92 % of the refused second's count: 48.45/s configured after
- * the first 429 there, ~47/s on the wire. The limit itself (50) met 429s again on a loaded machine. Steps: at 2 %
- * of 100/s, one step (50.45) stays under the limit and the second finds it; a 5 % step (53.45) is over it at
- * once, a pause every quiet period. The quiet period trades that probing against recovery from a 429 that was not about the rate:
+ * guard (0.5 ms per request planned) comes on top of `margin`, so 0.95 sends ~93 % of the refused second's count:
+ * 48.45/s configured after the first 429 there, ~47/s on the wire. The limit itself (50) met 429s again on a
+ * loaded machine. Steps: at 2 % of 100/s, one step (50.45) stays under the limit and the second finds it; a 5 % step
+ * (53.45) is over it at once, a pause every quiet period. The quiet period trades that probing against recovery from a 429 that was not about the rate:
  * with random injected 429s (test/reliability/chaos.test.ts), 10 s made the run 2.5 times slower than without
  * adapting at all, 5 s about 1.6 times.
  */

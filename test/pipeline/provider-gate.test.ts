@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DepartureClock } from '../../src/pipeline/departures.js';
 import { GateStoppedError, ProviderGate } from '../../src/pipeline/provider-gate.js';
+import { maxInWindow, minGap, seeded } from './spacing-helpers.js';
 
 const gates: ProviderGate[] = [];
 function gate(...args: ConstructorParameters<typeof ProviderGate>): ProviderGate {
@@ -10,6 +12,52 @@ function gate(...args: ConstructorParameters<typeof ProviderGate>): ProviderGate
 afterEach(async () => {
   await Promise.all(gates.splice(0).map((g) => g.stop()));
 });
+
+/** A gate on vitest's fake timers: stopped at the end of its test while fake time still runs. */
+async function withFakeTimers(test: (gate: (options: ConstructorParameters<typeof ProviderGate>[0]) => ProviderGate) => Promise<void>): Promise<void> {
+  vi.useFakeTimers();
+  const made: ProviderGate[] = [];
+  try {
+    await test((options) => {
+      const g = new ProviderGate(options, { departures: FAKE_DEPARTURES });
+      made.push(g);
+      return g;
+    });
+  } finally {
+    try {
+      const stopped = Promise.all(made.map((g) => g.stop()));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await stopped;
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+}
+
+/**
+ * Departures on vitest's fake clock: `performance.now()` and `setTimeout`, whole ms as Node's timers are (the real
+ * clock's sub-ms `setImmediate` turns would never see fake time move).
+ */
+const FAKE_DEPARTURES: DepartureClock = {
+  now: () => performance.now(),
+  after(ms, fn) {
+    const timer = setTimeout(fn, Math.max(1, Math.ceil(ms)));
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * Blocks the fake event loop for `ms`: time passes and nothing runs, then every timer that fell due fires at once,
+ * late, reading the late time (@sinonjs/fake-timers' `jump`, on the clock vitest installed).
+ */
+function stallLoop(ms: number): void {
+  const clock = (globalThis.setTimeout as unknown as { clock?: { jump?: (ms: number) => void } }).clock;
+  if (typeof clock?.jump !== 'function') throw new Error('stallLoop needs vi.useFakeTimers()');
+  clock.jump(ms);
+}
+
+/** The gaps between consecutive times. */
+const gapsOf = (times: readonly number[]) => times.slice(1).map((at, i) => at - (times[i] ?? at));
 
 /** A sleep the test ends by hand, to drive pauses without real time. */
 function manualSleep() {
@@ -37,31 +85,117 @@ describe('ProviderGate', () => {
     }
   });
 
-  it('spaces requests evenly at perSecond instead of bursting', async () => {
-    const g = gate({ perSecond: 20, concurrency: 10 });
-    const starts: number[] = [];
-    await Promise.all([1, 2, 3, 4, 5].map(() => g.schedule(async () => void starts.push(Date.now()))));
-    const gaps = starts.slice(1).map((at, i) => at - (starts[i] ?? at));
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
-  });
+  it('spaces requests evenly at perSecond instead of bursting', () =>
+    withFakeTimers(async (gate) => {
+      const g = gate({ perSecond: 20, concurrency: 10 });
+      const starts: number[] = [];
+      const done = Promise.all([1, 2, 3, 4, 5].map(() => g.schedule(async () => void starts.push(performance.now()))));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await done;
+      // 50 ms and the 0.25 ms guard at the least (Bottleneck plans 50.5 ms), to within the fake timers' whole ms.
+      for (const gap of gapsOf(starts)) expect(gap).toBeGreaterThanOrEqual(50.25);
+      for (const gap of gapsOf(starts)) expect(gap).toBeLessThanOrEqual(52);
+    }));
 
-  it('after a 429, spaces requests at the lowered rate', async () => {
-    const adjusted: number[] = [];
-    // The estimate runs on the injected clock (one start, at 0); the spacing is Bottleneck's, in real time.
-    const g = gate({ perSecond: 10, concurrency: 4, onRateAdjusted: (r) => adjusted.push(r) }, { now: () => 0 });
-    await g.schedule(async () => 'refused');
-    g.slowDown();
-    // One request in the last second: the bound, half of 10/s, less the 5 % margin.
-    expect(g.perSecond).toBe(4.75);
-    expect(adjusted).toEqual([4.75]);
+  it('at 40/s with the event loop stalled now and then, no two requests leave closer than 25 ms and no second holds more than 40', () =>
+    withFakeTimers(async (gate) => {
+      const g = gate({ perSecond: 40, concurrency: 4 });
+      const random = seeded(3);
+      const starts: number[] = [];
+      const COUNT = 300;
+      const jobs = Array.from({ length: COUNT }, () =>
+        g.schedule(async () => {
+          starts.push(performance.now());
+          // The provider answers in 1-10 ms.
+          await new Promise((resolve) => setTimeout(resolve, 1 + random() * 9));
+        }),
+      );
+      let stalls = 0;
+      while (starts.length < COUNT) {
+        await vi.advanceTimersByTimeAsync(random() * 40);
+        // A busy loop (a GC, a long synchronous task, the process descheduled) for up to 150 ms: Bottleneck's
+        // timers for the next jobs fall due in it and fire together afterwards.
+        if (random() < 0.2) {
+          stallLoop(random() * 150);
+          stalls += 1;
+        }
+      }
+      await vi.advanceTimersByTimeAsync(100);
+      await Promise.all(jobs);
+      expect(stalls).toBeGreaterThan(20);
+      expect(minGap(starts)).toBeGreaterThanOrEqual(25.25);
+      expect(maxInWindow(starts)).toBeLessThanOrEqual(40);
+    }));
 
-    const starts: number[] = [];
-    await Promise.all([1, 2, 3, 4].map(() => g.schedule(async () => void starts.push(Date.now()))));
-    const gaps = starts.slice(1).map((at, i) => at - (starts[i] ?? at));
-    // 1000 / 4.75 × 1.03 ≈ 217 ms apart, where 10/s was 103.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(170);
-    expect(adjusted).toEqual([4.75]);
-  });
+  it('jobs whose start times fell due in a stall leave one spacing apart after it, not together', () =>
+    withFakeTimers(async (gate) => {
+      const g = gate({ perSecond: 40, concurrency: 4 });
+      const starts: number[] = [];
+      const jobs = Array.from({ length: 8 }, () => g.schedule(async () => void starts.push(performance.now())));
+      // The first leaves at once and Bottleneck plans the next three (25.5, 51, 76.5 ms later); then the loop is blocked.
+      await vi.advanceTimersByTimeAsync(5);
+      expect(starts).toHaveLength(1);
+      stallLoop(100);
+      await vi.advanceTimersByTimeAsync(400);
+      await Promise.all(jobs);
+      expect(starts[1]).toBeGreaterThanOrEqual(100);
+      expect(minGap(starts)).toBeGreaterThanOrEqual(25.25);
+    }));
+
+  it('after a 429, spaces requests at the lowered rate', () =>
+    withFakeTimers(async (gate) => {
+      const adjusted: number[] = [];
+      const g = gate({ perSecond: 10, concurrency: 4, onRateAdjusted: (r) => adjusted.push(r) });
+      const first = g.schedule(async () => 'refused');
+      await vi.advanceTimersByTimeAsync(5);
+      await first;
+      g.slowDown();
+      // One request in the last second: the bound, half of 10/s, less the 5 % margin.
+      expect(g.perSecond).toBe(4.75);
+      expect(adjusted).toEqual([4.75]);
+
+      const starts: number[] = [];
+      const done = Promise.all([1, 2, 3, 4].map(() => g.schedule(async () => void starts.push(performance.now()))));
+      await vi.advanceTimersByTimeAsync(2_000);
+      await done;
+      // 1000 / 4.75 + 0.25 ≈ 210.8 ms apart at the least, where 10/s was 100.25.
+      for (const gap of gapsOf(starts)) expect(gap).toBeGreaterThanOrEqual(210.7);
+      expect(adjusted).toEqual([4.75]);
+    }));
+
+  it('a job waiting for its departure when a pause starts does not leave until the pause is over', () =>
+    withFakeTimers(async (gate) => {
+      const g = gate({ perSecond: 2, concurrency: 4 });
+      const starts: number[] = [];
+      const first = g.schedule(async () => void starts.push(performance.now()));
+      await vi.advanceTimersByTimeAsync(5);
+      await first;
+      // Bottleneck plans the second 500.5 ms after the first; a 429 then slows the rate (0.95/s: 1,053 ms), so the
+      // second waits at its departure, and a pause of 3 s starts while it does.
+      const second = g.schedule(async () => void starts.push(performance.now()));
+      g.slowDown();
+      await vi.advanceTimersByTimeAsync(700);
+      expect(starts).toHaveLength(1);
+      g.pauseFor(3_000);
+      await vi.advanceTimersByTimeAsync(5_000);
+      await second;
+      expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(3_700);
+    }));
+
+  it('stop() refuses a job waiting for its departure at once, without waiting out its spacing', () =>
+    withFakeTimers(async (gate) => {
+      const g = gate({ perSecond: 0.1, concurrency: 4 });
+      let ran = 0;
+      const jobs = [1, 2].map(() => g.schedule(async () => void (ran += 1)).catch((error: unknown) => error));
+      await vi.advanceTimersByTimeAsync(100);
+      const stopped = g.stop();
+      await vi.advanceTimersByTimeAsync(10);
+      await stopped;
+      const [first, second] = await Promise.all(jobs);
+      expect(first).toBeUndefined();
+      expect(second).toBeInstanceOf(GateStoppedError);
+      expect(ran).toBe(1);
+    }));
 
   it('runs at most `concurrency` jobs at once', async () => {
     const g = gate({ perSecond: 1000, concurrency: 2 });

@@ -101,9 +101,12 @@ export interface Child {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** `customer-sync <args>` in a child process (tsx), as a user would run it. */
-export function spawnCli(args: string[], options: { cwd: string; env: Record<string, string> }): Child {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+/** `customer-sync <args>` in a child process (tsx), as a user would run it; with `nice`, at that niceness (`nice -n`). */
+export function spawnCli(args: string[], options: { cwd: string; env: Record<string, string>; nice?: number }): Child {
+  const command = [process.execPath, '--import', TSX, MAIN, ...args];
+  if (options.nice !== undefined) command.unshift('nice', '-n', String(options.nice));
+  const [file = process.execPath, ...rest] = command;
+  const child = spawn(file, rest, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -59,7 +59,8 @@ describe('three worker processes', () => {
     console.log(`yativo through 3 workers: ${measured}`);
     expect(stats.rateLimited, `429s: ${measured}`).toBe(0);
     expect(stats.maxRatePerSecond, measured).toBeLessThanOrEqual(50);
-    // The ceiling is the contract; the rate is what the shared spacing (8 % margin) leaves: about 0.9 of the limit.
+    // The ceiling is the contract; the rate is what the shared spacing leaves (Bottleneck plans 22 ms at 50/s, the
+    // departure check in Redis keeps 21.5 ms at the least): about 0.9 of the limit.
     expect(rate, measured).toBeGreaterThanOrEqual(0.85 * 50);
     expect(report.providers.yativo).toMatchObject({ created: COUNT, failed: 0, requests: COUNT, retries: 0 });
     expect(code).toBe(0);
