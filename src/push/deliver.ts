@@ -93,7 +93,17 @@ export async function deliver(
 ): Promise<ProviderOutcome> {
   const run = new Delivery(customer, target, store, options);
   const execute = () => run.execute();
-  const done = store.withLock && !options.dryRun ? await store.withLock(customer.id, target.definition.id, execute) : await execute();
+  let done: Done;
+  if (options.dryRun) {
+    done = await execute();
+  } else {
+    // Two pushes of one customer in this process (a worker's concurrent jobs, two library calls) take turns: the
+    // second reads what the first recorded, instead of creating the customer a second time. A shared store's
+    // lock does the same across processes.
+    const withLock = store.withLock?.bind(store);
+    const locked = withLock ? () => withLock(customer.id, target.definition.id, execute) : execute;
+    done = await lockFor(target.definition).run(`customer\u0000${customer.id}`, locked);
+  }
   const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
   if (options.dryRun) outcome.planned = run.planned;
   return outcome;
@@ -137,7 +147,7 @@ class Delivery {
     if ((link.intent || targetId === undefined) && lookup && !this.options.dryRun) {
       // This path may look up, create or adopt by a natural key that other customers of ours may share (an
       // email): one at a time per key, so each sees the others' links.
-      const key = `${this.#def.id}\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
+      const key = `lookup\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
       return lockFor(this.#def).run(key, () => this.#deliver(link, targetId));
     }
     return this.#deliver(link, targetId);

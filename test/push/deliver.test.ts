@@ -431,3 +431,16 @@ describe('deliver: two customers of ours with one email, at once', () => {
     expect(provider.log.filter((line) => line.startsWith('POST'))).toHaveLength(1);
   });
 });
+
+describe('deliver: one customer pushed twice at once in one process', () => {
+  it('creates it once: the second push reads what the first recorded', async () => {
+    const { sender, store, target } = setup(
+      [{ status: 404 }, { status: 201, body: { gid: 'g-1' } }],
+      { createMissing: true },
+    );
+    const [first, second] = await Promise.all([deliver(ada, target, store), deliver(ada, target, store)]);
+    expect(first).toMatchObject({ status: 'created', providerId: 'g-1' });
+    expect(second).toMatchObject({ status: 'unchanged', providerId: 'g-1', requests: 0 });
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers']);
+  });
+});
