@@ -61,14 +61,14 @@ const MAX_REPLAYS_PER_RUN = 1;
 /** Stored after a create whose body is not the record as it is now: never equal to a payload hash. */
 const UNCONFIRMED = '';
 
-/** One lock per provider definition, shared by every sync of the process. */
-const locks = new WeakMap<ProviderDefinition, KeyedLock>();
+/** One lock per state store: deliveries that share what they remember take turns; unrelated syncs do not wait. */
+const locks = new WeakMap<StateStore, KeyedLock>();
 
-function lockFor(definition: ProviderDefinition): KeyedLock {
-  let lock = locks.get(definition);
+function lockFor(store: StateStore): KeyedLock {
+  let lock = locks.get(store);
   if (lock === undefined) {
     lock = new KeyedLock();
-    locks.set(definition, lock);
+    locks.set(store, lock);
   }
   return lock;
 }
@@ -102,7 +102,7 @@ export async function deliver(
     // lock does the same across processes.
     const withLock = store.withLock?.bind(store);
     const locked = withLock ? () => withLock(customer.id, target.definition.id, execute) : execute;
-    done = await lockFor(target.definition).run(`customer\u0000${customer.id}`, locked);
+    done = await lockFor(store).run(`${target.definition.id}\u0000customer\u0000${customer.id}`, locked);
   }
   const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
   if (options.dryRun) outcome.planned = run.planned;
@@ -147,8 +147,8 @@ class Delivery {
     if ((link.intent || targetId === undefined) && lookup && !this.options.dryRun) {
       // This path may look up, create or adopt by a natural key that other customers of ours may share (an
       // email): one at a time per key, so each sees the others' links.
-      const key = `lookup\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
-      return lockFor(this.#def).run(key, () => this.#deliver(link, targetId));
+      const key = `${this.#def.id}\u0000lookup\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
+      return lockFor(this.store).run(key, () => this.#deliver(link, targetId));
     }
     return this.#deliver(link, targetId);
   }
