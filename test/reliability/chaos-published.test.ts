@@ -48,7 +48,7 @@ import {
   type SourceCustomer,
 } from './chaos-harness.js';
 
-const N = Number(process.env.CHAOS_PUBLISHED_CUSTOMERS ?? 750);
+const N = Number(process.env.CHAOS_PUBLISHED_CUSTOMERS ?? 400);
 /** Pairs of each kind (VAT number, email): one customer in fifteen has a colleague sharing one of its keys. */
 const PAIRS = Math.max(5, Math.round(N / 15));
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_206);

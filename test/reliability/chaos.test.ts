@@ -51,7 +51,7 @@ import {
   type SourceCustomer,
 } from './chaos-harness.js';
 
-const N = Number(process.env.CHAOS_CUSTOMERS ?? 2_000);
+const N = Number(process.env.CHAOS_CUSTOMERS ?? 1_000);
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_101);
 const FAULT_RATE = 0.2;
 /** Faulted reruns after the first run, at most; then one clean run with the faults off. */
