@@ -9,7 +9,8 @@ import { TIMEOUT } from '../pipeline/http-client.js';
 import type { Customer } from '../model/types.js';
 import type { CreateIntent, LinkState, StateStore } from '../state/store.js';
 import { payloadHash } from './hash.js';
-import { KeyedLock } from './keyed-lock.js';
+import { lockOf } from './keyed-lock.js';
+import { findOurs, type Found } from './lookup.js';
 import type { ProviderOutcome } from './outcome.js';
 
 export interface SendContext {
@@ -43,35 +44,11 @@ export interface DeliverOptions {
 
 type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
 
-/** What a lookup says: the customer that is provably ours, none, or a reason no match can be trusted. */
-type Found =
-  | { kind: 'found'; id: string }
-  | { kind: 'none' }
-  /** The only exact match is linked to another customer of ours: theirs, and not one this customer's create made. */
-  | { kind: 'taken'; reason: string }
-  /** No match can be trusted (several, or a lookup too long to read). */
-  | { kind: 'refused'; reason: string };
-
-/** A lookup that goes on longer than this is not a lookup of one customer: refused rather than read forever. */
-const MAX_LOOKUP_PAGES = 50;
-
 /** In-run replays of a create whose outcome was unknown and whose lookup found nothing. */
 const MAX_REPLAYS_PER_RUN = 1;
 
 /** Stored after a create whose body is not the record as it is now: never equal to a payload hash. */
 const UNCONFIRMED = '';
-
-/** One lock per state store: deliveries that share what they remember take turns; unrelated syncs do not wait. */
-const locks = new WeakMap<StateStore, KeyedLock>();
-
-function lockFor(store: StateStore): KeyedLock {
-  let lock = locks.get(store);
-  if (lock === undefined) {
-    lock = new KeyedLock();
-    locks.set(store, lock);
-  }
-  return lock;
-}
 
 function withoutBody(request: RequestSpec): RequestSpec {
   const { body: _body, ...rest } = request;
@@ -102,7 +79,7 @@ export async function deliver(
     // lock does the same across processes.
     const withLock = store.withLock?.bind(store);
     const locked = withLock ? () => withLock(customer.id, target.definition.id, execute) : execute;
-    done = await lockFor(store).run(`${target.definition.id}\u0000customer\u0000${customer.id}`, locked);
+    done = await lockOf(store).run(`${target.definition.id}\u0000customer\u0000${customer.id}`, locked);
   }
   const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
   if (options.dryRun) outcome.planned = run.planned;
@@ -148,7 +125,7 @@ class Delivery {
       // This path may look up, create or adopt by a natural key that other customers of ours may share (an
       // email): one at a time per key, so each sees the others' links.
       const key = `${this.#def.id}\u0000lookup\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
-      return lockFor(this.store).run(key, () => this.#deliver(link, targetId));
+      return lockOf(this.store).run(key, () => this.#deliver(link, targetId));
     }
     return this.#deliver(link, targetId);
   }
@@ -320,10 +297,7 @@ class Delivery {
     throw this.target.sender.errorFor(res.status, res.body, this.ctx, `${what}; not written (${why})`);
   }
 
-  /**
-   * Looks the customer up by its natural key, every page, keeping exact matches only. `found` is an id that is
-   * provably ours: the only exact match, and not linked in the state to another customer of ours.
-   */
+  /** The lookup of DESIGN §5, every page read, exact matches only (lookup.ts); a dry run plans its first page. */
   async #find(): Promise<Found> {
     const lookup = this.#def.lookup;
     if (!lookup) return { kind: 'none' };
@@ -331,37 +305,18 @@ class Delivery {
       this.planned.push(lookup.request(this.customer, 1));
       return { kind: 'none' };
     }
-    const matches = new Set<string>();
-    for (let page = 1; ; page++) {
-      if (page > MAX_LOOKUP_PAGES) {
-        return { kind: 'refused', reason: `the lookup by ${lookup.key} has more than ${MAX_LOOKUP_PAGES} pages` };
-      }
-      const res = await this.#send(lookup.request(this.customer, page), undefined);
-      if (!is2xx(res.status)) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
-      let parsed: { matches: string[]; more: boolean };
-      try {
-        parsed = lookup.parse(res.body, this.customer, page);
-      } catch {
-        throw this.#badResponse('the lookup response does not match the documented shape', res.status);
-      }
-      for (const id of parsed.matches) matches.add(id);
-      if (!parsed.more) break;
-    }
-    // Exactly one exact match, or none is trusted (DESIGN §5): with two, even one already linked to another
-    // customer of ours, the other may be a stranger's with the same email.
-    if (matches.size > 1) {
-      return { kind: 'refused', reason: `${matches.size} customers there have exactly our ${lookup.key}; cannot tell which is ours` };
-    }
-    const [id] = matches;
-    if (id === undefined) return { kind: 'none' };
-    const others = (await this.store.customersLinkedTo(this.#def.id, id)).filter((c) => c !== this.customer.id);
-    if (others.length > 0) {
-      return {
-        kind: 'taken',
-        reason: `the customer found by ${lookup.key}, ${this.#def.name} id ${id}, is already linked to our customer ${others.join(', ')}, not to ${this.customer.id}`,
-      };
-    }
-    return { kind: 'found', id };
+    return findOurs(lookup, {
+      provider: this.#def.id,
+      name: this.#def.name,
+      customer: this.customer,
+      store: this.store,
+      read: async (page) => {
+        const res = await this.#send(lookup.request(this.customer, page), undefined);
+        if (!is2xx(res.status)) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
+        return res;
+      },
+      unreadable: (status) => this.#badResponse('the lookup response does not match the documented shape', status),
+    });
   }
 
   /** A customer found at the provider and proved ours: brought up to the record, at the id DESIGN §3 addresses. */

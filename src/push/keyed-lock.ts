@@ -24,3 +24,18 @@ export class KeyedLock {
     }
   }
 }
+
+const locks = new WeakMap<object, KeyedLock>();
+
+/**
+ * The lock that belongs to `owner` (a state store): deliveries that share what they remember take turns, and
+ * unrelated syncs in one process never wait on each other.
+ */
+export function lockOf(owner: object): KeyedLock {
+  let lock = locks.get(owner);
+  if (lock === undefined) {
+    lock = new KeyedLock();
+    locks.set(owner, lock);
+  }
+  return lock;
+}
