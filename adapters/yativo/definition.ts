@@ -2,7 +2,7 @@ import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { createBody, updateBody } from './mapping.js';
 import { auth, checkOptions, optionsShape, secrets, type YativoOptions } from './options.js';
-import { errorKind, errorMessage, isDuplicateEmail, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './responses.js';
+import { errorKind, errorMessage, isDuplicateEmail, lookupParse, parseSuccess } from './responses.js';
 
 /**
  * Yativo (fiat API). Every POST and PUT carries an `Idempotency-Key`, as documented, but the key is not trusted:
@@ -49,11 +49,12 @@ export const yativoDefinition: ProviderDefinition<YativoOptions> = {
 
   lookup: {
     key: 'email',
-    // GET /customer?email= (the published server's list filter, a substring match), every page.
+    // GET /customer?email= (the published server's list filter, a substring match), then `&page=N` while the
+    // pagination says more follow. The server's own page size is kept: no parameter beyond those it is known for.
     request: (customer, page): RequestSpec => ({
       method: 'GET',
       path: '/customer',
-      query: { email: customer.email, page: String(page), per_page: String(LOOKUP_PAGE_SIZE) },
+      query: page === 1 ? { email: customer.email } : { email: customer.email, page: String(page) },
       retrySafe: true,
     }),
     parse: lookupParse,

@@ -66,11 +66,10 @@ export function isDuplicateEmail(status: number, body: unknown): boolean {
   return (fieldErrors(body).customer_email ?? []).some((m) => /already (exists|been taken)/i.test(m));
 }
 
-export const LOOKUP_PAGE_SIZE = 100;
-
 /**
  * The customers on one page of `GET /customer?email=` whose email is exactly ours (the filter matches
- * substrings), and whether another page follows: by the pagination block when there is one, else by a full page.
+ * substrings), and whether another page follows, by Laravel's pagination block (`current_page` < `last_page`).
+ * Both known shapes carry it (NOTES.md); an answer without one is taken as the whole list.
  */
 export function lookupParse(body: unknown, customer: Customer, page: number): { matches: string[]; more: boolean } {
   const { data, pagination } = customerListSchema.parse(body);
@@ -79,6 +78,5 @@ export function lookupParse(body: unknown, customer: Customer, page: number): { 
     .map((c) => c.customer_id);
   const last = pagination?.last_page;
   const current = pagination?.current_page ?? page;
-  const more = last !== undefined ? current < last && data.length > 0 : data.length >= LOOKUP_PAGE_SIZE;
-  return { matches, more };
+  return { matches, more: last !== undefined && current < last && data.length > 0 };
 }

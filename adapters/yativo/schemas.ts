@@ -38,7 +38,7 @@ export const errorBodySchema = z.object({
 });
 
 /**
- * `GET /customer?email=…&page=…&per_page=…`: a page of customers whose email CONTAINS the one asked (SQL LIKE),
+ * `GET /customer?email=…&page=…`: a page of customers whose email CONTAINS the one asked (SQL LIKE),
  * with Laravel's pagination. Emails must be present to be matched; a page without them fails to parse rather than
  * hiding a customer (and making a duplicate).
  */

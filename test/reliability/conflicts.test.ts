@@ -93,7 +93,8 @@ const BYRON = {
   vatNumber: 'GB999999973',
 } as const;
 
-const YATIVO_LOOKUP = (email: string, page = 1) => `GET /customer?${new URLSearchParams({ email, page: String(page), per_page: '100' }).toString()}`;
+const YATIVO_LOOKUP = (email: string, page = 1) =>
+  `GET /customer?${new URLSearchParams(page === 1 ? { email } : { email, page: String(page) }).toString()}`;
 const FATORA_LOOKUP = (email: string, page = 1) => `GET /v1/clients?${new URLSearchParams({ email, page: String(page), page_size: '20' }).toString()}`;
 
 /** A customer created at the provider by someone else (plain HTTP, not customer-sync). */

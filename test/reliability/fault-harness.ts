@@ -117,12 +117,12 @@ export const ROUTES: Record<ProviderId, Partial<Record<string, RegExp>>> = {
 };
 
 /**
- * The query of every lookup (a GET): by email at Yativo (pages of 100; its filter matches substrings) and Fatora
+ * The query of every lookup (a GET): by email at Yativo (its filter matches substrings; `page` from the second page on) and Fatora
  * (pages of 20), by externalId at Invisible Collector (DESIGN §5). The matrix's customer is alone at its provider,
  * so one page always answers.
  */
 export const LOOKUP_QUERY: Record<ProviderId, Record<string, string> | undefined> = {
-  yativo: { email: CUSTOMER.email, page: '1', per_page: '100' },
+  yativo: { email: CUSTOMER.email },
   fatora: { email: CUSTOMER.email, page: '1', page_size: '20' },
   bluetape: undefined,
   'invisible-collector': { externalId: CUSTOMER.id },

@@ -12,9 +12,9 @@ const CREATED_ID = createResponse.data.customer_id;
 const KNOWN_ID = '2f103e55-1dc5-40bd-a78c-a4574f7a50e6';
 const withId = { ...customer, providerIds: { yativo: KNOWN_ID } };
 const EMAIL = 'test_customer@yativo.com';
-/** The lookup DESIGN §5 asks for: by email, every page of 100 (Yativo's list filter matches substrings). */
-const lookupQuery = (page: number) => ({ email: EMAIL, page: String(page), per_page: '100' });
-const lookupPath = (page: number) => `/api/v1/customer?email=test_customer%40yativo.com&page=${page}&per_page=100`;
+/** The lookup DESIGN §5 asks for: by email, every page (Yativo's list filter matches substrings). */
+const lookupQuery = (page: number): Record<string, string> => (page === 1 ? { email: EMAIL } : { email: EMAIL, page: String(page) });
+const lookupPath = (page: number) => `/api/v1/customer?email=test_customer%40yativo.com${page === 1 ? '' : `&page=${page}`}`;
 const createRequest = fixture<Record<string, unknown>>('yativo/create-request.json');
 const updateRequest = fixture<Record<string, unknown>>('yativo/update-request.json');
 
