@@ -289,11 +289,15 @@ class Delivery {
       if (id === undefined) throw this.target.sender.errorFor(res.status, res.body, this.ctx);
       return this.#update(id, this.#updateBody(), false);
     }
-    const found = await this.#find();
+    // A lookup that fails proves nothing: not provably ours, so not written; the conflict is the outcome.
+    const key = this.#def.lookup?.key ?? 'id';
+    const found = await this.#find().catch(
+      (error: unknown): Found => ({ kind: 'refused', reason: `the lookup by ${key} failed: ${this.#asError(error).kind}` }),
+    );
     if (found.kind === 'found') return this.#adopt(found.id);
     this.#createRefused = true;
     const what = conflict.describe?.(res.body) ?? `${this.#def.name} already holds a conflicting customer`;
-    const why = found.kind === 'none' ? `no customer there has our ${this.#def.lookup?.key ?? 'id'}` : found.reason;
+    const why = found.kind === 'none' ? `no customer there has our ${key}` : found.reason;
     throw this.target.sender.errorFor(res.status, res.body, this.ctx, `${what}; not written (${why})`);
   }
 

@@ -444,3 +444,20 @@ describe('deliver: one customer pushed twice at once in one process', () => {
     expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers']);
   });
 });
+
+describe('deliver: a conflict whose lookup fails', () => {
+  it('is rejected with the conflict: a customer not provably ours is not written, and the intent is dropped', async () => {
+    const lookupDown = providerError('transient', 'Fake: lookup failed after retries', { provider: PROVIDER, customerId: 'c-1', status: 503 });
+    const { sender, store, target } = setup(
+      [{ status: 404 }, { status: 409, body: { code: 409, message: 'Customer already registered', gid: 'g-x' } }, lookupDown],
+      { createMissing: true },
+    );
+    const outcome = await deliver(ada, target, store);
+    expect(outcome.error).toMatchObject({ kind: 'rejected', status: 409 });
+    expect(outcome.error?.message).toBe(
+      'Fake: VAT number is already held by another customer, gid g-x; not written (the lookup by externalId failed: transient)',
+    );
+    expect(sender.log.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /customers/c-1', 'POST /customers', 'GET /customers/find']);
+    expect((await store.get('c-1', PROVIDER))?.intent).toBeUndefined();
+  });
+});

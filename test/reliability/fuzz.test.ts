@@ -1199,11 +1199,11 @@ function expectationFor(wire: WireCase, status: number, body: unknown): WireExpe
   const conflict = wire.definition.create?.conflict;
   if (wire.operation === 'create' && conflict?.matches(status, body)) {
     // BlueTape's conflict is about our own id: the update follows (answered 404 here). Any other is adopted only
-    // through a lookup (answered 404 here, so the lookup's failure is the outcome).
+    // through a lookup (answered 404 here): a lookup that fails proves nothing ours, so the conflict is refused.
     if (conflict.resolve === 'own-id' && wire.updatePath && wire.pathId !== undefined) {
       return { result: 'not_found', status: 404, followUp: `PUT ${wire.updatePath(wire.pathId)}` };
     }
-    if (wire.lookupRequest) return { result: 'not_found', status: 404, followUp: wire.lookupRequest };
+    if (wire.lookupRequest) return { result: 'rejected', status, followUp: wire.lookupRequest };
   }
   if (status === 429) return { result: 'rate_limited', status };
   if (status >= 500) {
