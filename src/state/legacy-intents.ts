@@ -31,6 +31,21 @@ export function minimiseLegacyIntent(provider: string, intent: unknown): Record<
   return changed ? next : undefined;
 }
 
+/**
+ * The same for an intent as stored, JSON text: the text to write back, or `undefined` when there is nothing to change
+ * or the text is not JSON (the stores' checks keep that from happening; the integrity check would report it).
+ */
+export function minimiseStoredIntent(provider: string, text: string): string | undefined {
+  let intent: unknown;
+  try {
+    intent = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const minimised = minimiseLegacyIntent(provider, intent);
+  return minimised === undefined ? undefined : JSON.stringify(minimised);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { minimiseLegacyIntent } from './legacy-intents.js';
+import { minimiseStoredIntent } from './legacy-intents.js';
 import { PostgresStateError } from './postgres-errors.js';
 
 /** The schema layout this build reads and writes (`meta.schema_version`). */
@@ -64,19 +64,12 @@ async function minimiseIntents(client: pg.ClientBase, s: string): Promise<void> 
       ? await client.query<Page>(`${columns} AND (provider, customer_id) > ($1, $2) ${order}`, [after.provider, after.customer_id])
       : await client.query<Page>(`${columns} ${order}`);
     for (const row of rows) {
-      if (row.intent === null) continue;
-      let intent: unknown;
-      try {
-        intent = JSON.parse(row.intent);
-      } catch {
-        continue; // `json` is checked by the server; the integrity check would report it anyway
-      }
-      const minimised = minimiseLegacyIntent(row.provider, intent);
+      const minimised = row.intent === null ? undefined : minimiseStoredIntent(row.provider, row.intent);
       if (minimised === undefined) continue;
       await client.query(`UPDATE ${s}.links SET intent = $3::json WHERE customer_id = $1 AND provider = $2`, [
         row.customer_id,
         row.provider,
-        JSON.stringify(minimised),
+        minimised,
       ]);
     }
     after = rows.at(-1);

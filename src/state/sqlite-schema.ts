@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { minimiseLegacyIntent } from './legacy-intents.js';
+import { minimiseStoredIntent } from './legacy-intents.js';
 import { makeDirectory } from './make-directory.js';
 
 /** The schema this build reads and writes (`PRAGMA user_version`). */
@@ -63,15 +63,8 @@ function minimiseIntents(db: Database.Database): void {
   for (;;) {
     const rows = page.all(...after);
     for (const row of rows) {
-      if (row.intent === null) continue;
-      let intent: unknown;
-      try {
-        intent = JSON.parse(row.intent);
-      } catch {
-        continue; // the CHECK keeps this from happening; the integrity check would report it
-      }
-      const minimised = minimiseLegacyIntent(row.provider, intent);
-      if (minimised !== undefined) write.run(JSON.stringify(minimised), row.customer_id, row.provider);
+      const minimised = row.intent === null ? undefined : minimiseStoredIntent(row.provider, row.intent);
+      if (minimised !== undefined) write.run(minimised, row.customer_id, row.provider);
     }
     const last = rows.at(-1);
     if (last === undefined || rows.length < MIGRATION_PAGE) return;

@@ -80,33 +80,11 @@ export function invisibleCollectorEmulation(
   const published = (): boolean => ctx.behaviour.published;
 
   /** The customer as answered; published: the phone as `mobile`, no `phone` or `locale` (as the SDKs show it). */
-  const view = (c: InvisibleCollectorCustomer): Record<string, unknown> =>
-    published()
-      ? {
-          name: c.name,
-          externalId: c.externalId,
-          vatNumber: c.vatNumber,
-          address: c.address,
-          zipCode: c.zipCode,
-          city: c.city,
-          country: c.country,
-          email: c.email,
-          mobile: c.phone,
-          gid: c.gid,
-        }
-      : {
-          name: c.name,
-          externalId: c.externalId,
-          vatNumber: c.vatNumber,
-          address: c.address,
-          zipCode: c.zipCode,
-          city: c.city,
-          country: c.country,
-          email: c.email,
-          phone: c.phone,
-          gid: c.gid,
-          locale: c.locale,
-        };
+  const view = (c: InvisibleCollectorCustomer): Record<string, unknown> => {
+    const { name, externalId, vatNumber, address, zipCode, city, country, email, phone, gid, locale } = c;
+    const common = { name, externalId, vatNumber, address, zipCode, city, country, email };
+    return published() ? { ...common, mobile: phone, gid } : { ...common, phone, gid, locale };
+  };
 
   /** The fields sent replace the stored ones (`null` clears one); the fields left out are kept. `gid` is never taken. */
   const apply = (customer: InvisibleCollectorCustomer, body: Record<string, unknown>): void => {
