@@ -574,3 +574,29 @@ export function seededRandom(seed: number): () => number {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+// ─── The setting both chaos runs share ───────────────────────────────────────────────────────────────────────
+
+export const FAULT_RATE = 0.2;
+/** Faulted reruns after the first run, at most; then one clean run with the faults off. */
+export const MAX_FAULTED_RERUNS = 5;
+/**
+ * The sandbox admits this many requests per provider in any sliding second, and answers 429 beyond. Fatora, BlueTape
+ * and Invisible Collector send `Retry-After: 1` with it, and their limit is above the client's: it is there to catch
+ * a client that bursts. Yativo's is below the client's configured rate, as when a user guesses its unpublished
+ * limit too high: its 429s carry no Retry-After (as documented), and the client must back off by itself. Yativo
+ * takes one request per customer, so it still keeps up with the others.
+ */
+export const SANDBOX_PER_SECOND: Record<ProviderId, number> = { yativo: 100, fatora: 500, bluetape: 500, 'invisible-collector': 500 };
+export const LIMITS: ClientLimits = {
+  // Below the sandbox's limit, spaced evenly: the limit is there to catch a client that bursts or ignores it.
+  perSecond: 400,
+  concurrency: 16,
+  // Short, so a `timeout` fault costs half a second, not 15.
+  timeoutMs: 500,
+  retry: { retries: 6, minDelayMs: 20, maxDelayMs: 400 },
+};
+/** `slow` answers after the client has given up: "applied, but no answer in time". */
+export const SLOW_MS = 800;
+/** What transient faults can turn into once retries are spent or not allowed (DESIGN §4, §5). */
+export const FAULT_KINDS_OF_FAILURE: readonly ErrorKind[] = ['transient', 'rate_limited', 'unknown_outcome', 'bad_response'];

@@ -42,31 +42,23 @@ import {
   setAllFaults,
   tempDir,
   writeNdjson,
-  type ClientLimits,
   type ConflictPair,
   type ProviderId,
   type SourceCustomer,
+  FAULT_KINDS_OF_FAILURE,
+  FAULT_RATE,
+  LIMITS,
+  MAX_FAULTED_RERUNS,
+  SANDBOX_PER_SECOND,
+  SLOW_MS,
 } from './chaos-harness.js';
 
 const N = Number(process.env.CHAOS_PUBLISHED_CUSTOMERS ?? 400);
 /** Pairs of each kind (VAT number, email): one customer in fifteen has a colleague sharing one of its keys. */
 const PAIRS = Math.max(5, Math.round(N / 15));
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_206);
-const FAULT_RATE = 0.2;
-const MAX_FAULTED_RERUNS = 5;
-/** As in chaos.test.ts: Yativo's limit below the client's and undisclosed, the others' above it with Retry-After. */
-const SANDBOX_PER_SECOND: Record<ProviderId, number> = { yativo: 100, fatora: 500, bluetape: 500, 'invisible-collector': 500 };
-const LIMITS: ClientLimits = {
-  perSecond: 400,
-  concurrency: 16,
-  timeoutMs: 500,
-  retry: { retries: 6, minDelayMs: 20, maxDelayMs: 400 },
-};
-const SLOW_MS = 800;
 const TIMEOUT_MS = Number(process.env.CHAOS_TIMEOUT_MS ?? Math.max(300_000, N * 400));
 
-/** What transient faults can turn into once retries are spent or not allowed (DESIGN §4, §5). */
-const FAULT_KINDS_OF_FAILURE: readonly ErrorKind[] = ['transient', 'rate_limited', 'unknown_outcome', 'bad_response'];
 
 let sandbox: Sandbox;
 let tmp: ReturnType<typeof tempDir>;

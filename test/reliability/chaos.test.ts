@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
-import type { ErrorKind } from '../../src/errors/kinds.js';
 import type { SyncReport } from '../../src/job/report.js';
 import { runSync } from '../../src/job/run-sync.js';
 import { SyncEngine } from '../../src/push/engine.js';
@@ -45,40 +44,22 @@ import {
   setAllFaults,
   tempDir,
   writeNdjson,
-  type ClientLimits,
   type ProviderId,
   type ReportTotals,
   type SourceCustomer,
+  FAULT_KINDS_OF_FAILURE,
+  FAULT_RATE,
+  LIMITS,
+  MAX_FAULTED_RERUNS,
+  SANDBOX_PER_SECOND,
+  SLOW_MS,
 } from './chaos-harness.js';
 
 const N = Number(process.env.CHAOS_CUSTOMERS ?? 1_000);
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_101);
-const FAULT_RATE = 0.2;
-/** Faulted reruns after the first run, at most; then one clean run with the faults off. */
-const MAX_FAULTED_RERUNS = 5;
-/**
- * The sandbox admits this many requests per provider in any sliding second, and answers 429 beyond. Fatora, BlueTape
- * and Invisible Collector send `Retry-After: 1` with it, and their limit is above the client's: it is there to catch
- * a client that bursts. Yativo's is below the client's configured rate, as when a user guesses its unpublished
- * limit too high: its 429s carry no Retry-After (as documented), and the client must back off by itself. Yativo
- * takes one request per customer, so it still keeps up with the others.
- */
-const SANDBOX_PER_SECOND: Record<ProviderId, number> = { yativo: 100, fatora: 500, bluetape: 500, 'invisible-collector': 500 };
-const LIMITS: ClientLimits = {
-  // Below the sandbox's limit, spaced evenly: the limit is there to catch a client that bursts or ignores it.
-  perSecond: 400,
-  concurrency: 16,
-  // Short, so a `timeout` fault costs half a second, not 15.
-  timeoutMs: 500,
-  retry: { retries: 6, minDelayMs: 20, maxDelayMs: 400 },
-};
-/** `slow` answers after the client has given up: "applied, but no answer in time". */
-const SLOW_MS = 800;
 /** Generous: the run is CPU bound (client and sandbox share this process) plus 429 pauses; a noisy machine is slower. */
 const TIMEOUT_MS = Number(process.env.CHAOS_TIMEOUT_MS ?? Math.max(300_000, N * 150));
 
-/** What transient faults can turn into once retries are spent or not allowed (DESIGN §4, §5). */
-const FAULT_KINDS_OF_FAILURE: readonly ErrorKind[] = ['transient', 'rate_limited', 'unknown_outcome', 'bad_response'];
 /** Providers whose create a lookup settles (not BlueTape's, which a repeat cannot duplicate): the only ones where an outcome can be unknown. */
 const LOOKUP_SETTLED_CREATES: readonly ProviderId[] = ['yativo', 'fatora', 'invisible-collector'];
 
