@@ -48,8 +48,10 @@ export class ProviderPipeline {
     );
     const { token, exchange } = config.auth;
     if (token === undefined && exchange) {
+      // The exchange is a request to the provider like any other: it takes its own turn at the gate, so a token
+      // fetch and the request waiting for it never leave closer together than the spacing.
       const fetchToken = async () => {
-        const fetched = await exchangeToken(this.http, exchange, this.now);
+        const fetched = await this.gate.schedule(() => exchangeToken(this.http, exchange, this.now));
         this.obtainedTokens.add(fetched.token);
         return fetched;
       };
@@ -117,10 +119,12 @@ export class ProviderPipeline {
     attempt: number,
   ): Promise<{ response: HttpResponse; token: string | undefined }> {
     try {
+      if (this.halted) throw new AbortError(this.haltedError(spec, ctx));
+      // The token first, outside the request's own turn (its exchange takes a turn of its own).
+      const token = this.tokens ? await this.tokens.get() : this.config.auth.token;
       return await this.gate.schedule(async () => {
         // Queued before the provider was halted: still sends nothing.
         if (this.halted) throw new AbortError(this.haltedError(spec, ctx));
-        const token = this.tokens ? await this.tokens.get() : this.config.auth.token;
         const headers = { ...this.config.auth.headers(token) };
         const { idempotencyHeader, provider } = this.config;
         if (idempotencyHeader && ctx.idempotencyKey !== undefined && (spec.method === 'POST' || spec.method === 'PUT')) {

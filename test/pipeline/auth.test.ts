@@ -34,6 +34,17 @@ afterEach(async () => {
 });
 
 describe('token exchange', () => {
+  it('takes a turn at the gate of its own: the request waiting for the token leaves a whole spacing after it', async () => {
+    // 5/s: 200 ms apart. A lower bound only: a busy machine can make the gap longer, never shorter.
+    const { pipeline } = setup({ auth: exchangeAuth, rateLimit: { perSecond: 5, concurrency: 1 } });
+    const rec = recorder();
+    nock(BASE).post('/auth/login').reply(rec.reply(200, { token: 'tok-A', expiresIn: 600 })).put('/customer/c-1').reply(rec.reply(200, {}));
+    await pipeline.send(update);
+    const [exchange, put] = rec.log;
+    expect([exchange?.path, put?.path]).toEqual(['/auth/login', '/customer/c-1']);
+    expect((put?.at ?? 0) - (exchange?.at ?? 0)).toBeGreaterThanOrEqual(190);
+  });
+
   it('makes one exchange for 10 concurrent sends', async () => {
     const { pipeline } = setup({ auth: exchangeAuth });
     const rec = recorder();
