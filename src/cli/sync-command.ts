@@ -9,6 +9,7 @@ import { runSync } from '../job/run-sync.js';
 import { isProviderId, type ProviderId } from '../providers.js';
 import { openSource, SourceError } from '../sources/index.js';
 import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
+import { DEFAULT_NAMESPACE, NAMESPACE_ENV } from '../queue/settings.js';
 import { makeDirectory } from '../state/make-directory.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
@@ -54,7 +55,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     await source.close();
     throw new UsageError(`cannot open the state: ${(error as Error).message}`);
   }
-  const engine = engineFor(loaded, store);
+  const engine = engineFor(loaded, store, io.env[NAMESPACE_ENV] || DEFAULT_NAMESPACE);
   const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
   logEngineEvents(engine.events, log);
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SharedLimits } from '../pipeline/shared-limits.js';
+import { DEFAULT_NAMESPACE } from '../queue/settings.js';
 import { SyncEngine } from '../push/engine.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { SqliteStateStore } from '../state/sqlite-store.js';
@@ -27,8 +28,12 @@ export async function openState(location: string, options: { cwd: string; dryRun
   return SqliteStateStore.open(path);
 }
 
-/** The engine a config describes: its adapters, its state, its retry policy, and shared limits when `redis` is set. */
-export function engineFor(loaded: LoadedConfig, store: StateStore): SyncEngine {
-  const shared = loaded.config.redis === undefined ? undefined : new SharedLimits(loaded.config.redis);
+/**
+ * The engine a config describes: its adapters, its state, its retry policy, and shared limits when `redis` is set,
+ * under `namespace` (`CUSTOMER_SYNC_NAMESPACE`), the one workers and `sync --queue` share their limits under too:
+ * a plain `sync` beside workers of that namespace must count against the same limit.
+ */
+export function engineFor(loaded: LoadedConfig, store: StateStore, namespace: string = DEFAULT_NAMESPACE): SyncEngine {
+  const shared = loaded.config.redis === undefined ? undefined : new SharedLimits(loaded.config.redis, namespace);
   return new SyncEngine(loaded.adapters, store, loaded.config.retry, { shared });
 }

@@ -1,7 +1,6 @@
 import type { LoadedConfig } from '../config/config.js';
 import { engineFor } from '../config/runtime.js';
-import { SharedLimits } from '../pipeline/shared-limits.js';
-import { SyncEngine } from '../push/engine.js';
+import type { SyncEngine } from '../push/engine.js';
 import type { StateStore } from '../state/store.js';
 import { DEFAULT_NAMESPACE } from './settings.js';
 
@@ -11,7 +10,5 @@ import { DEFAULT_NAMESPACE } from './settings.js';
  * the same Redis neither slows nor is slowed by the default one.
  */
 export function queueEngine(loaded: LoadedConfig, store: StateStore, namespace: string = DEFAULT_NAMESPACE): SyncEngine {
-  const redis = loaded.config.redis;
-  if (namespace === DEFAULT_NAMESPACE || redis === undefined) return engineFor(loaded, store);
-  return new SyncEngine(loaded.adapters, store, loaded.config.retry, { shared: new SharedLimits(redis, namespace) });
+  return engineFor(loaded, store, namespace);
 }

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
 import { validateCustomer } from '../../src/model/customer.js';
@@ -6,7 +9,10 @@ import { SharedLimits } from '../../src/pipeline/shared-limits.js';
 import { SyncEngine } from '../../src/push/engine.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { MemoryStateStore } from '../../src/state/memory-store.js';
+import { NAMESPACE_ENV } from '../../src/queue/settings.js';
+import { cli, customer, ndjson, tempDir, writeSandboxConfig } from '../cli/helpers.js';
 import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
+import { cleanNamespace } from './scale-harness.js';
 
 let sandbox: Sandbox;
 
@@ -67,5 +73,29 @@ describe('a provider limit shared through Redis', () => {
     // a: 429, then after 1 s its retry; b's first request also waits for the pause to end.
     expect(times.length).toBe(5);
     expect(Math.min(...times.slice(1))).toBeGreaterThanOrEqual(950);
+  }, 30_000);
+});
+
+describe('a plain sync beside workers of one namespace', () => {
+  it('shares its limits under CUSTOMER_SYNC_NAMESPACE, as workers and sync --queue do', async () => {
+    const namespace = uniqueNamespace();
+    const { dir, remove } = tempDir();
+    const redis = new Redis(REDIS_URL);
+    try {
+      const config = writeSandboxConfig(dir, sandbox, { redis: REDIS_URL });
+      writeFileSync(join(dir, 'in.ndjson'), ndjson([customer(1)]));
+      const run = await cli(['sync', '--config', config, '--input', 'in.ndjson', '--state', 'state.db'], {
+        cwd: dir,
+        env: { [NAMESPACE_ENV]: namespace },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      // Bottleneck keeps each shared limiter's settings under `b_<id>_…`, the id being `<namespace>:limit:<provider>`.
+      const keys = await redis.keys(`b_${namespace}:limit:*`);
+      expect(keys.some((key) => key.startsWith(`b_${namespace}:limit:invisible-collector`))).toBe(true);
+    } finally {
+      redis.disconnect();
+      await cleanNamespace(namespace);
+      remove();
+    }
   }, 30_000);
 });
