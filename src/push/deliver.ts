@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { ConflictRule, Operation, ProviderDefinition, RequestSpec } from '../adapter/definition.js';
-import { PathSegmentError } from '../adapter/path.js';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import type { ErrorKind } from '../errors/kinds.js';
 import { providerError } from '../errors/provider-errors.js';
@@ -12,6 +11,16 @@ import { payloadHash } from './hash.js';
 import { lockOf } from './keyed-lock.js';
 import { findOurs, type Found } from './lookup.js';
 import type { ProviderOutcome } from './outcome.js';
+import {
+  asDeliveryError,
+  buildCreateRequest,
+  buildUpdateBody,
+  firstStep,
+  intentRequest,
+  resumeStep,
+  stillUnknown,
+  targetId,
+} from './plan.js';
 
 export interface SendContext {
   customerId: string;
@@ -35,11 +44,6 @@ export interface DeliveryTarget {
 export interface DeliverOptions {
   /** Send even when the payload is unchanged (`--full`). */
   full?: boolean;
-  /**
-   * Plan only: nothing is sent and nothing is written to the state. The outcome says what would happen and
-   * `planned` lists the requests that would be sent (a lookup is planned as not finding the customer).
-   */
-  dryRun?: boolean;
 }
 
 type Done = Omit<ProviderOutcome, 'requests' | 'retries' | 'warnings'>;
@@ -70,25 +74,17 @@ export async function deliver(
 ): Promise<ProviderOutcome> {
   const run = new Delivery(customer, target, store, options);
   const execute = () => run.execute();
-  let done: Done;
-  if (options.dryRun) {
-    done = await execute();
-  } else {
-    // Two pushes of one customer in this process (a worker's concurrent jobs, two library calls) take turns: the
-    // second reads what the first recorded, instead of creating the customer a second time. A shared store's
-    // lock does the same across processes.
-    const withLock = store.withLock?.bind(store);
-    const locked = withLock ? () => withLock(customer.id, target.definition.id, execute) : execute;
-    done = await lockOf(store).run(`${target.definition.id}\u0000customer\u0000${customer.id}`, locked);
-  }
-  const outcome: ProviderOutcome = { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
-  if (options.dryRun) outcome.planned = run.planned;
-  return outcome;
+  // Two pushes of one customer in this process (a worker's concurrent jobs, two library calls) take turns: the
+  // second reads what the first recorded, instead of creating the customer a second time. A shared store's
+  // lock does the same across processes.
+  const withLock = store.withLock?.bind(store);
+  const locked = withLock ? () => withLock(customer.id, target.definition.id, execute) : execute;
+  const done = await lockOf(store).run(`${target.definition.id}\u0000customer\u0000${customer.id}`, locked);
+  return { ...done, warnings: run.warnings, requests: run.ctx.stats.requests, retries: run.ctx.stats.retries };
 }
 
 class Delivery {
   readonly warnings: string[] = [];
-  readonly planned: RequestSpec[] = [];
   readonly ctx: SendContext;
   readonly #def: ProviderDefinition;
   /** Set when the provider refused a create outright: nothing was made, so the next attempt plans afresh. */
@@ -109,7 +105,6 @@ class Delivery {
       return await this.#run();
     } catch (error) {
       const failure = this.#asError(error);
-      if (this.options.dryRun) return { status: 'failed', error: failure };
       const intent = this.#createRefused ? 'clear' : failure.kind === 'unknown_outcome' ? 'unknown' : 'keep';
       const record = { kind: failure.kind, status: failure.status, message: failure.message, at: new Date().toISOString() };
       await this.store.recordFailure(this.customer.id, this.#def.id, record, intent);
@@ -119,68 +114,49 @@ class Delivery {
 
   async #run(): Promise<Done> {
     const link = (await this.store.get(this.customer.id, this.#def.id)) ?? {};
-    const targetId = this.#targetId(link.providerId);
     const lookup = this.#def.lookup;
-    if ((link.intent || targetId === undefined) && lookup && !this.options.dryRun) {
+    if ((link.intent || this.#targetId(link.providerId) === undefined) && lookup) {
       // This path may look up, create or adopt by a natural key that other customers of ours may share (an
       // email): one at a time per key, so each sees the others' links.
       const key = `${this.#def.id}\u0000lookup\u0000${JSON.stringify(lookup.request(this.customer, 1))}`;
-      return lockOf(this.store).run(key, () => this.#deliver(link, targetId));
+      return lockOf(this.store).run(key, () => this.#deliver(link));
     }
-    return this.#deliver(link, targetId);
+    return this.#deliver(link);
   }
 
-  async #deliver(link: LinkState, targetId: string | undefined): Promise<Done> {
-    if (link.intent) return this.#resumeIntent(link.intent);
-
-    const update = this.#updateBody();
-    if (targetId !== undefined) {
-      if (!this.options.full && link.payloadHash === payloadHash(targetId, update)) {
-        return { status: 'unchanged', providerId: link.providerId ?? targetId };
+  /** The first step is the one a dry run plans (plan.ts); the steps after it depend on the provider's answers. */
+  async #deliver(link: LinkState): Promise<Done> {
+    const step = firstStep(this.customer, link, this.target, this.options.full === true, this.warnings);
+    switch (step.step) {
+      case 'resume':
+        return this.#resumeIntent(step.intent);
+      case 'unchanged':
+        return { status: 'unchanged', providerId: step.providerId };
+      case 'update':
+        return this.#update(step.id, step.body, step.mayCreate);
+      case 'create':
+        return this.#create(step.body);
+      case 'find-or-create': {
+        const found = await this.#find();
+        if (found.kind === 'found') return this.#adopt(found.id);
+        if (found.kind === 'refused' || found.kind === 'taken') throw this.#rejected(found.reason);
+        return this.#create(step.body);
       }
-      // A 404 for an id the record itself names is not_found, never a create: creating would make a second
-      // customer every run while the record keeps naming the missing one.
-      return this.#update(targetId, update, this.#recordId() === undefined);
+      case 'skip':
+        return { status: 'skipped', reason: step.reason };
     }
-    const create = this.#def.create;
-    if (create?.when === 'no-id') return this.#create(update);
-    if (create?.when === 'on-missing' && this.target.createMissing) {
-      const found = await this.#find();
-      if (found.kind === 'found') return this.#adopt(found.id);
-      if (found.kind === 'refused' || found.kind === 'taken') throw this.#rejected(found.reason);
-      return this.#create(update);
-    }
-    return { status: 'skipped', reason: this.#def.skipReason(this.customer) };
   }
 
-  /**
-   * The id an update addresses (DESIGN §3 "path id"): the one the record names, else the provider's default
-   * (BlueTape and Invisible Collector take the customer's own id), else the one learned at a create.
-   */
   #targetId(learned: string | undefined): string | undefined {
-    return this.#recordId() ?? this.#def.defaultId?.(this.customer) ?? learned;
+    return targetId(this.#def, this.customer, learned);
   }
 
-  /** The id the input record itself names for this provider. */
-  #recordId(): string | undefined {
-    const id = this.customer.providerIds?.[this.#def.id];
-    return id === undefined ? undefined : String(id);
-  }
-
-  /** The body an update sends for the record as it is now; its warnings are the outcome's. */
   #updateBody(): Record<string, unknown> {
-    const update = this.#def.updateBody(this.customer);
-    if (!update.ok) throw this.#invalid(update.message);
-    for (const warning of update.warnings) if (!this.warnings.includes(warning)) this.warnings.push(warning);
-    return update.body;
+    return buildUpdateBody(this.#def, this.customer, this.warnings);
   }
 
   async #update(id: string, body: Record<string, unknown>, mayCreate: boolean): Promise<Done> {
     const spec = this.#def.updateRequest(id, body);
-    if (this.options.dryRun) {
-      this.planned.push(spec);
-      return { status: 'updated', providerId: id };
-    }
     const res = await this.#send(spec, randomUUID());
     if (is2xx(res.status)) {
       const providerId = this.#parse('update', res).providerId ?? id;
@@ -203,10 +179,6 @@ class Delivery {
       createdAt: new Date().toISOString(),
       status: 'pending',
     };
-    if (this.options.dryRun) {
-      this.planned.push(request);
-      return { status: 'created' };
-    }
     await this.store.recordIntent(this.customer.id, this.#def.id, intent);
     return this.#sendIntent(intent, request, 0);
   }
@@ -217,16 +189,15 @@ class Delivery {
    * is a second line of defence, never the only one), and a customer the lookup finds is adopted and updated.
    */
   async #resumeIntent(intent: CreateIntent): Promise<Done> {
-    if (intent.status === 'pending' && this.#createRetrySafe()) return this.#sendIntent(intent, undefined, 0);
-    if (this.#def.lookup) {
-      const found = await this.#find();
-      if (found.kind === 'found') return this.#adopt(found.id);
-      if (found.kind === 'refused') throw this.#stillUnknown(found.reason);
-      // The lookup is the authority DESIGN §5 names: nothing of ours there means the create was never applied (a
-      // match linked to another customer of ours is theirs, not one this create made).
-      return this.#sendIntent({ ...intent, status: 'pending' }, undefined, 0);
-    }
-    throw this.#stillUnknown('not sent again until resolved');
+    const how = resumeStep(this.#def, intent);
+    if (how === 'replay') return this.#sendIntent(intent, undefined, 0);
+    if (how === 'unresolved') throw stillUnknown(this.#def, this.customer, 'not sent again until resolved');
+    const found = await this.#find();
+    if (found.kind === 'found') return this.#adopt(found.id);
+    if (found.kind === 'refused') throw stillUnknown(this.#def, this.customer, found.reason);
+    // The lookup is the authority DESIGN §5 names: nothing of ours there means the create was never applied (a
+    // match linked to another customer of ours is theirs, not one this create made).
+    return this.#sendIntent({ ...intent, status: 'pending' }, undefined, 0);
   }
 
   /**
@@ -235,11 +206,7 @@ class Delivery {
    * not there, the create is replayed once with the same key. A timeout waits for the next run's lookup.
    */
   async #sendIntent(intent: CreateIntent, built: RequestSpec | undefined, replays: number): Promise<Done> {
-    const request = built ?? this.#intentRequest(intent);
-    if (this.options.dryRun) {
-      this.planned.push(request);
-      return { status: 'created' };
-    }
+    const request = built ?? intentRequest(this.#def, this.customer, intent, this.warnings);
     let res: { status: number; body: unknown };
     try {
       res = await this.#send(request, intent.idempotencyKey);
@@ -301,14 +268,10 @@ class Delivery {
     throw this.target.sender.errorFor(res.status, res.body, this.ctx, `${what}; not written (${why})`);
   }
 
-  /** The lookup of DESIGN §5, every page read, exact matches only (lookup.ts); a dry run plans its first page. */
+  /** The lookup of DESIGN §5, every page read, exact matches only (lookup.ts). */
   async #find(): Promise<Found> {
     const lookup = this.#def.lookup;
     if (!lookup) return { kind: 'none' };
-    if (this.options.dryRun) {
-      this.planned.push(lookup.request(this.customer, 1));
-      return { kind: 'none' };
-    }
     return findOurs(lookup, {
       provider: this.#def.id,
       name: this.#def.name,
@@ -328,31 +291,8 @@ class Delivery {
     return this.#update(this.#targetId(found) ?? found, this.#updateBody(), false);
   }
 
-  /** The request of a recorded intent: as recorded when it kept its body, else built from the record as it is now. */
-  #intentRequest(intent: CreateIntent): RequestSpec {
-    const request = intent.request.body === undefined ? this.#createRequest() : intent.request;
-    // Retry-safety is the provider's current rule, not the one recorded: an older state may say otherwise.
-    return { ...request, retrySafe: this.#createRetrySafe() };
-  }
-
-  #createRule(): NonNullable<ProviderDefinition['create']> {
-    const create = this.#def.create;
-    if (!create) throw new Error(`${this.#def.name} has no create`);
-    return create;
-  }
-
-  /** The create request for the record as it is now; its warnings are the outcome's. */
   #createRequest(): RequestSpec {
-    const create = this.#createRule();
-    const built = create.body(this.customer);
-    if (!built.ok) throw this.#invalid(built.message);
-    for (const warning of built.warnings) if (!this.warnings.includes(warning)) this.warnings.push(warning);
-    return create.request(built.body);
-  }
-
-  /** Whether the provider deduplicates a repeated create by itself (BlueTape), so it may be replayed blindly. */
-  #createRetrySafe(): boolean {
-    return this.#createRule().request({}).retrySafe;
+    return buildCreateRequest(this.#def, this.customer, this.warnings);
   }
 
   /** An unknown outcome this run may settle by a lookup: the request failed or was cut, but is not still running. */
@@ -374,13 +314,6 @@ class Delivery {
     });
   }
 
-  #stillUnknown(reason: string): CustomerSyncError {
-    return providerError('unknown_outcome', `${this.#def.name}: an earlier create may have been applied; ${reason}`, {
-      provider: this.#def.id,
-      customerId: this.customer.id,
-    });
-  }
-
   #send(spec: RequestSpec, idempotencyKey: string | undefined): Promise<{ status: number; body: unknown }> {
     const ctx: SendContext = idempotencyKey === undefined ? this.ctx : { ...this.ctx, idempotencyKey };
     return this.target.sender.send(spec, ctx);
@@ -395,10 +328,6 @@ class Delivery {
     }
   }
 
-  #invalid(message: string): CustomerSyncError {
-    return providerError('invalid', message, { provider: this.#def.id, customerId: this.customer.id });
-  }
-
   #badResponse(message: string, status: number): CustomerSyncError {
     return providerError('bad_response', `${this.#def.name}: ${message} (HTTP ${status})`, {
       provider: this.#def.id,
@@ -408,12 +337,6 @@ class Delivery {
   }
 
   #asError(error: unknown): CustomerSyncError {
-    if (error instanceof CustomerSyncError) return error;
-    if (error instanceof PathSegmentError) return this.#invalid(`${this.#def.name}: ${error.message}`);
-    // A bug of ours, not the provider's: report it without its message, which could hold anything.
-    return providerError('transient', `${this.#def.name}: internal error (${(error as Error)?.name ?? 'unknown'})`, {
-      provider: this.#def.id,
-      customerId: this.customer.id,
-    });
+    return asDeliveryError(this.#def, this.customer.id, error);
   }
 }

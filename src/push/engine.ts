@@ -7,17 +7,46 @@ import type { SharedLimits } from '../pipeline/shared-limits.js';
 import type { StateStore } from '../state/store.js';
 import { deliver, type DeliverOptions } from './deliver.js';
 import type { ProviderOutcome } from './outcome.js';
+import { planAt, type PlanTarget } from './plan.js';
 import { createProviderRuntime, type ProviderRuntime } from './provider-runtime.js';
 
 /** One outcome per configured provider. */
 export interface PushResult {
   customerId: string;
-  providers: Partial<Record<ProviderId, ProviderOutcome>>;
+  providers: Record<ProviderId, ProviderOutcome>;
 }
 
 export interface PushOptions extends DeliverOptions {
   /** Only these providers (default: all configured). */
   only?: readonly ProviderId[];
+  /**
+   * Plan only (`planPush`): nothing is sent and nothing is written to the state. The outcome says what would
+   * happen and `planned` lists the requests that would be sent (a lookup is planned as not finding the customer).
+   */
+  dryRun?: boolean;
+}
+
+/**
+ * A dry run of one customer at every selected provider: each link read once from `store`, then planned (plan.ts).
+ * No pipeline is needed: nothing leaves, nothing is locked or written.
+ */
+export async function planPush(
+  customer: Customer,
+  targets: readonly PlanTarget[],
+  store: StateStore,
+  options: { only?: readonly ProviderId[] | undefined; full?: boolean | undefined } = {},
+  events?: SyncEvents,
+): Promise<PushResult> {
+  const only = options.only;
+  const selected = only ? targets.filter((target) => only.includes(target.definition.id)) : targets;
+  const outcomes = await Promise.all(
+    selected.map(async (target) => {
+      const outcome = await planAt(customer, target, store, options);
+      events?.emit('result', { customerId: customer.id, provider: target.definition.id, outcome });
+      return [target.definition.id, outcome] as const;
+    }),
+  );
+  return { customerId: customer.id, providers: Object.fromEntries(outcomes) };
 }
 
 /**
@@ -50,6 +79,11 @@ export class SyncEngine {
     return this.#closed;
   }
 
+  /** What a dry run needs of each provider: its definition and create rule, no pipeline. */
+  get targets(): PlanTarget[] {
+    return this.#runtimes.map((runtime) => runtime.target);
+  }
+
   /** Brings every selected provider in step with `customer`, in parallel; never rejects for a provider's failure. */
   async push(customer: Customer, options: PushOptions = {}): Promise<PushResult> {
     if (this.#closed) throw new Error('customer-sync: push after close()');
@@ -63,6 +97,7 @@ export class SyncEngine {
   }
 
   async #push(customer: Customer, options: PushOptions): Promise<PushResult> {
+    if (options.dryRun) return planPush(customer, this.targets, this.store, options, this.events);
     const only = options.only;
     const selected = only ? this.#runtimes.filter((runtime) => only.includes(runtime.id)) : this.#runtimes;
     const outcomes = await Promise.all(

@@ -332,38 +332,6 @@ describe('deliver with an id that cannot be a path segment', () => {
   });
 });
 
-describe('deliver in a dry run', () => {
-  it('plans the update without sending or writing state', async () => {
-    const { sender, store, target } = setup([]);
-    const outcome = await deliver(ada, target, store, { dryRun: true });
-    expect(outcome).toEqual({
-      status: 'updated',
-      providerId: 'c-1',
-      warnings: [],
-      requests: 0,
-      retries: 0,
-      planned: [{ method: 'PUT', path: '/customers/c-1', body: { name: 'Ada Lovelace', email: 'ada@example.com' }, retrySafe: true }],
-    });
-    expect(sender.log).toEqual([]);
-    expect(await store.get('c-1', PROVIDER)).toBeUndefined();
-  });
-
-  it('plans a lookup then a create when no id is known and createMissing is on', async () => {
-    const { sender, store, target } = setup([], { createMissing: true, definition: { defaultId: undefined } });
-    const outcome = await deliver(ada, target, store, { dryRun: true });
-    expect(outcome.status).toBe('created');
-    expect(outcome.planned?.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /customers/find', 'POST /customers']);
-    expect(sender.log).toEqual([]);
-    expect(await store.get('c-1', PROVIDER)).toBeUndefined();
-  });
-
-  it('plans nothing for an unchanged customer', async () => {
-    const { store, target } = setup([]);
-    await store.recordSuccess('c-1', PROVIDER, { providerId: 'g-1', payloadHash: payloadHash('c-1', { name: 'Ada Lovelace', email: 'ada@example.com' }) });
-    expect(await deliver(ada, target, store, { dryRun: true })).toMatchObject({ status: 'unchanged', planned: [] });
-  });
-});
-
 describe('deliver with createMissing and an id the record names', () => {
   it('reports a 404 as not_found instead of creating a second customer every run', async () => {
     const { sender, store, target } = setup([{ status: 404, body: { message: 'Customer not found' } }], { createMissing: true });
