@@ -271,7 +271,7 @@ export function sandboxConfig(
   for (const [id, settings] of Object.entries(providers) as Array<[ProviderId, ProviderSettings]>) {
     const createMissing = id === 'yativo' || settings.createMissing === undefined ? {} : { createMissing: settings.createMissing };
     section[id] = {
-      ...info.providers[id],
+      ...info.providers[id as keyof typeof info.providers],
       rateLimit: { perSecond: settings.perSecond, concurrency: settings.concurrency },
       ...createMissing,
     };

@@ -9,7 +9,7 @@
 import dc from 'node:diagnostics_channel';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROVIDER_IDS, type ProviderId } from '../src/providers.js';
+import { PROVIDER_IDS, type BuiltInProviderId as ProviderId } from '../src/providers.js';
 import { sandboxProvidersConfig } from '../src/sandbox/cli.js';
 import { startSandbox, type RateLimit, type Sandbox, type SandboxStats } from '../src/sandbox/index.js';
 

@@ -5,39 +5,22 @@
  * at a create). This mirrors `Delivery#targetId` in src/push/deliver.ts; the run's report checks it (every
  * unchanged record must come out `unchanged`, every changed one `updated`), and so does `checkRows`.
  */
-import { bluetapeDefinition } from '../adapters/bluetape/index.js';
-import { fatoraDefinition } from '../adapters/fatora/index.js';
-import { invisibleCollectorDefinition } from '../adapters/invisible-collector/index.js';
-import { yativoDefinition } from '../adapters/yativo/index.js';
 import type { ProviderDefinition } from '../src/adapter/definition.js';
 import { validateCustomer } from '../src/model/customer.js';
 import type { Customer } from '../src/model/types.js';
-import type { ProviderId } from '../src/providers.js';
+import { BUILT_IN } from '../src/providers.js';
 import { payloadHash } from '../src/push/hash.js';
 import { customerLine } from './customers.js';
 
-export const DEFINITIONS: readonly ProviderDefinition[] = [
-  yativoDefinition as unknown as ProviderDefinition,
-  fatoraDefinition as unknown as ProviderDefinition,
-  bluetapeDefinition as unknown as ProviderDefinition,
-  invisibleCollectorDefinition as unknown as ProviderDefinition,
-];
+export const DEFINITIONS: readonly ProviderDefinition[] = [...BUILT_IN.values()];
 
 /** One `links` row: customer id, provider, provider id, payload hash. */
-export type Row = [customerId: string, provider: ProviderId, providerId: string, payloadHash: string];
+export type Row = [customerId: string, provider: string, providerId: string, payloadHash: string];
 
 /** Ids a provider would have handed out at create, for the records the benchmark never creates for real. */
-export function inventedId(provider: ProviderId, i: number): string {
-  switch (provider) {
-    case 'yativo':
-      return `ytv-${i}`;
-    case 'fatora':
-      return String(10_000_000 + i);
-    case 'bluetape':
-      return `btp-${i}`;
-    case 'invisible-collector':
-      return `icg-${i}`;
-  }
+export function inventedId(provider: string, i: number): string {
+  const idType = BUILT_IN.get(provider)?.idType;
+  return idType === 'integer' ? String(10_000_000 + i) : `${provider}-${i}`;
 }
 
 export function validated(line: string): Customer {
@@ -55,7 +38,7 @@ export function targetId(def: ProviderDefinition, customer: Customer, learned: s
 /** The rows a successful sync of `customer` leaves at `definitions`, given the ids each provider gave it. */
 export function rowsFor(
   customer: Customer,
-  learned: (provider: ProviderId) => string,
+  learned: (provider: string) => string,
   definitions: readonly ProviderDefinition[] = DEFINITIONS,
 ): Row[] {
   return definitions.map((def) => {

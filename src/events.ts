@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ErrorKind } from './errors/kinds.js';
 import type { HttpMethod } from './adapter/definition.js';
-import type { ProviderId } from './providers.js';
+import type { ProviderId } from './provider-id.js';
 import type { ProviderOutcome } from './push/outcome.js';
 
 /** A request is about to go on the wire (after the limiter let it through). */

@@ -1,8 +1,20 @@
-/** The provider ids used everywhere: config keys, report keys, `providerIds` keys and `--only`. */
-export const PROVIDER_IDS = ['yativo', 'fatora', 'bluetape', 'invisible-collector'] as const;
+import type { ProviderDefinition } from './adapter/definition.js';
+import { BUILT_IN_DEFINITIONS } from './registry.js';
 
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+export type { ProviderId } from './provider-id.js';
 
-export function isProviderId(value: string): value is ProviderId {
+/** The ids of the providers this package ships. */
+export type BuiltInProviderId = (typeof BUILT_IN_DEFINITIONS)[number]['id'];
+
+/** The built-in providers' ids, in registry order. */
+export const PROVIDER_IDS: readonly BuiltInProviderId[] = BUILT_IN_DEFINITIONS.map((definition) => definition.id);
+
+/** Whether `value` is the id of a built-in provider. */
+export function isProviderId(value: string): value is BuiltInProviderId {
   return (PROVIDER_IDS as readonly string[]).includes(value);
 }
+
+/** The built-in providers' definitions, by id. */
+export const BUILT_IN: ReadonlyMap<string, ProviderDefinition> = new Map(
+  BUILT_IN_DEFINITIONS.map((definition) => [definition.id, definition as unknown as ProviderDefinition]),
+);

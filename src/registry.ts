@@ -1,14 +1,12 @@
-import { bluetape } from '../adapters/bluetape/index.js';
-import { fatora } from '../adapters/fatora/index.js';
-import { invisibleCollector } from '../adapters/invisible-collector/index.js';
-import { yativo } from '../adapters/yativo/index.js';
-import type { Adapter } from './adapter/adapter.js';
-import type { ProviderId } from './providers.js';
+// The one file of src/ that names the built-in providers. Everything else is derived from this list: the provider
+// ids, the `providerIds` and config schemas, CLI help and errors, the sandbox's routes and credentials, the build
+// entries and the package's `exports` (test/pack/registry.test.ts checks those two). Adding a provider to the
+// package: its folder `adapters/<id>/` (the id is the folder's name), its fixtures and tests, and its line here.
+// Definitions, not factories: the model and the config read them, and a factory would import them back.
+import { definition as bluetape } from '../adapters/bluetape/definition.js';
+import { definition as fatora } from '../adapters/fatora/definition.js';
+import { definition as invisibleCollector } from '../adapters/invisible-collector/definition.js';
+import { definition as yativo } from '../adapters/yativo/definition.js';
 
-/** Every provider's adapter factory, by provider id: what a config file's `providers` keys name. */
-export const ADAPTER_FACTORIES: Record<ProviderId, (options: never) => Adapter> = {
-  yativo,
-  fatora,
-  bluetape,
-  'invisible-collector': invisibleCollector,
-};
+/** The built-in providers, in the order help, reports, the sandbox and the demo list them. */
+export const BUILT_IN_DEFINITIONS = [yativo, fatora, bluetape, invisibleCollector] as const;

@@ -3,9 +3,9 @@ import type { Adapter } from './adapter/adapter.js';
 import type { RetryOptions } from './adapter/definition.js';
 import { OptionsError } from './errors/validation-error.js';
 import type { SyncEventMap } from './events.js';
-import { parseCustomer } from './model/customer.js';
+import { customerModel } from './model/customer.js';
 import type { ValidationIssue } from './model/types.js';
-import type { ProviderId } from './providers.js';
+import type { ProviderId } from './provider-id.js';
 import { SharedLimits } from './pipeline/shared-limits.js';
 import { SyncEngine, type PushOptions, type PushResult } from './push/engine.js';
 import type { EnqueueOptions } from './queue/job.js';
@@ -61,6 +61,9 @@ export interface CustomerSync {
 
 export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
   const engine = createEngine(options);
+  // `providerIds` accepts the id of each configured provider of the user's own, besides the built-in ones.
+  const model = customerModel(options.adapters.map((adapter) => adapter.definition));
+  const parseCustomer = (input: unknown) => model.parse(input);
   // The public signature is typed per event; node's generic overloads cannot follow a generic key through.
   const untyped: EventEmitter = engine.events;
   // Opened at the first enqueue: BullMQ is loaded, and connects, only for those who queue.
@@ -77,6 +80,10 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
         throw new OptionsError('customer-sync: enqueue needs a queue', [{ path: 'redis', message: 'set redis: "redis://…" to queue pushes for workers' }]);
       }
       const customer = parseCustomer(input);
+      const unknown = enqueueOptions.only?.filter((id) => !engine.providers.includes(id)) ?? [];
+      if (unknown.length > 0) {
+        throw new OptionsError('Invalid enqueue options', [{ path: 'only', message: `not a configured provider: ${unknown.join(', ')} (configured: ${engine.providers.join(', ')})` }]);
+      }
       queue ??= import('./queue/producer.js').then(({ PushQueue }) => new PushQueue({ redis, namespace: options.namespace }));
       return (await queue).enqueue(customer, enqueueOptions);
     },
@@ -115,7 +122,7 @@ function checkAdapters(options: CustomerSyncOptions): readonly Adapter[] {
   const issues: ValidationIssue[] = [];
   for (const [index, adapter] of adapters.entries()) {
     if (!adapter || typeof adapter !== 'object' || !('definition' in adapter)) {
-      issues.push({ path: `adapters.${index}`, message: 'is not an adapter (make one with yativo(), fatora(), …)' });
+      issues.push({ path: `adapters.${index}`, message: 'is not an adapter (make one with a provider\'s factory, or defineProvider())' });
     } else if (seen.has(adapter.id)) {
       issues.push({ path: `adapters.${index}`, message: `a second ${adapter.id} adapter` });
     } else {

@@ -61,7 +61,7 @@ function done(mapped: Mapped<BlueTapeCustomerBody | BlueTapeCreateBody>): BodyRe
   return mapped.ok ? { ok: true, body: mapped.body, warnings: [] } : mapped;
 }
 
-export const bluetapeDefinition: ProviderDefinition<BlueTapeOptions> = {
+export const definition: ProviderDefinition<BlueTapeOptions> & { id: 'bluetape' } = {
   id: 'bluetape',
   name: 'BlueTape',
   defaultBaseUrl: 'https://api.bluetape.com/genericBthubService',
@@ -83,7 +83,8 @@ export const bluetapeDefinition: ProviderDefinition<BlueTapeOptions> = {
   skipReason: () => 'no id to address the customer at BlueTape',
 
   updateBody(customer) {
-    const pathId = customer.providerIds?.bluetape ?? customer.id;
+    const given = customer.providerIds?.bluetape;
+    const pathId = given === undefined ? customer.id : String(given);
     if (unusableAsSegment(pathId)) return { ok: false, message: unusableIdMessage(pathId) };
     return done(customerFields(customer));
   },

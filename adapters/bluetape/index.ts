@@ -1,10 +1,9 @@
-import type { Adapter } from '../../src/adapter/adapter.js';
-import { createAdapter } from '../../src/adapter/create-adapter.js';
-import { bluetapeDefinition, type BlueTapeOptions } from './definition.js';
+import { defineProvider } from '../../src/adapter/define-provider.js';
+import { definition, type BlueTapeOptions } from './definition.js';
 
 /** A BlueTape adapter (generic connector): `bluetape({ apiKey, accountId })`. */
-export function bluetape(options: BlueTapeOptions): Adapter {
-  return createAdapter(bluetapeDefinition, options);
-}
+export const bluetape = defineProvider(definition);
 
-export { bluetapeDefinition, type BlueTapeOptions };
+/** The provider's definition, as `defineProvider` takes it. @deprecated use `bluetape.definition` */
+export const bluetapeDefinition = definition;
+export type { BlueTapeOptions };

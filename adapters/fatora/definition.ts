@@ -8,9 +8,11 @@ import { errorMessage, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './res
  * Fatora. No idempotency keys: a PUT is safe to repeat, a create is not (DESIGN §5), so a create is only made
  * with `createMissing`, after a lookup by email found nothing.
  */
-export const fatoraDefinition: ProviderDefinition<FatoraOptions> = {
+export const definition: ProviderDefinition<FatoraOptions> & { id: 'fatora' } = {
   id: 'fatora',
   name: 'Fatora',
+  // Client ids are integers (DESIGN §2): `providerIds.fatora` is given as a number or a string of its digits.
+  idType: 'integer',
   // https://fatora.io/api/updateClient.php — the paths below carry the `/v1` prefix themselves.
   defaultBaseUrl: 'https://api.fatora.io',
   // Fatora documents no rate limit: stay conservative.

@@ -1,12 +1,10 @@
-import type { Adapter } from '../../src/adapter/adapter.js';
-import { createAdapter } from '../../src/adapter/create-adapter.js';
-import { fatoraDefinition } from './definition.js';
+import { defineProvider } from '../../src/adapter/define-provider.js';
+import { definition } from './definition.js';
 import type { FatoraOptions } from './options.js';
 
 /** The Fatora adapter: `fatora({ token })` or `fatora({ apiKey })`, optionally `createMissing: true`. */
-export function fatora(options: FatoraOptions): Adapter {
-  return createAdapter(fatoraDefinition, options);
-}
+export const fatora = defineProvider(definition);
 
-export { fatoraDefinition };
+/** The provider's definition, as `defineProvider` takes it. @deprecated use `fatora.definition` */
+export const fatoraDefinition = definition;
 export type { FatoraOptions };

@@ -19,7 +19,7 @@ function unusableIdMessage(id: string): string {
   return `Invisible Collector cannot address a customer by the id "${id}"; it cannot be a URL path segment`;
 }
 
-export const invisibleCollectorDefinition: ProviderDefinition<InvisibleCollectorOptions> = {
+export const definition: ProviderDefinition<InvisibleCollectorOptions> & { id: 'invisible-collector' } = {
   id: 'invisible-collector',
   name: 'Invisible Collector',
   defaultBaseUrl: 'https://api.invisiblecollector.com',
@@ -40,7 +40,8 @@ export const invisibleCollectorDefinition: ProviderDefinition<InvisibleCollector
   skipReason: () => 'no id to address the customer at Invisible Collector',
 
   updateBody(customer) {
-    const pathId = customer.providerIds?.['invisible-collector'] ?? customer.id;
+    const given = customer.providerIds?.['invisible-collector'];
+    const pathId = given === undefined ? customer.id : String(given);
     if (unusableAsSegment(pathId)) return { ok: false, message: unusableIdMessage(pathId) };
     return customerBody(customer);
   },

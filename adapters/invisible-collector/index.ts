@@ -1,10 +1,9 @@
-import type { Adapter } from '../../src/adapter/adapter.js';
-import { createAdapter } from '../../src/adapter/create-adapter.js';
-import { invisibleCollectorDefinition, type InvisibleCollectorOptions } from './definition.js';
+import { defineProvider } from '../../src/adapter/define-provider.js';
+import { definition, type InvisibleCollectorOptions } from './definition.js';
 
 /** An Invisible Collector adapter: `invisibleCollector({ token })`. */
-export function invisibleCollector(options: InvisibleCollectorOptions): Adapter {
-  return createAdapter(invisibleCollectorDefinition, options);
-}
+export const invisibleCollector = defineProvider(definition);
 
-export { invisibleCollectorDefinition, type InvisibleCollectorOptions };
+/** The provider's definition, as `defineProvider` takes it. @deprecated use `invisibleCollector.definition` */
+export const invisibleCollectorDefinition = definition;
+export type { InvisibleCollectorOptions };

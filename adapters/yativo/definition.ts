@@ -10,7 +10,7 @@ import { errorKind, errorMessage, isDuplicateEmail, lookupParse, parseSuccess } 
  * is replayed, with its intent's key, only after a lookup by email found nothing (DESIGN §5), and a duplicate-email
  * 422 is adopted only when exactly one customer has exactly our email.
  */
-export const yativoDefinition: ProviderDefinition<YativoOptions> = {
+export const definition: ProviderDefinition<YativoOptions> & { id: 'yativo' } = {
   id: 'yativo',
   name: 'Yativo',
   // https://docs.yativo.com (fiat API reference, introduction): production base URL.

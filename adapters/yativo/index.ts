@@ -1,12 +1,10 @@
-import type { Adapter } from '../../src/adapter/adapter.js';
-import { createAdapter } from '../../src/adapter/create-adapter.js';
-import { yativoDefinition } from './definition.js';
+import { defineProvider } from '../../src/adapter/define-provider.js';
+import { definition } from './definition.js';
 import type { YativoOptions } from './options.js';
 
 /** The Yativo adapter: `yativo({ token })` or `yativo({ accountId, appSecret })`, plus the common options. */
-export function yativo(options: YativoOptions): Adapter {
-  return createAdapter(yativoDefinition, options);
-}
+export const yativo = defineProvider(definition);
 
-export { yativoDefinition };
+/** The provider's definition, as `defineProvider` takes it. @deprecated use `yativo.definition` */
+export const yativoDefinition = definition;
 export type { YativoOptions };

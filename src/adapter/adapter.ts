@@ -1,5 +1,5 @@
 import type { Customer } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { CommonAdapterOptions, ProviderDefinition } from './definition.js';
 import type { ProviderOutcome } from '../push/outcome.js';
 

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorKind } from '../errors/kinds.js';
 import type { Customer, ValidationIssue } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 export type Operation = 'create' | 'update';
@@ -13,7 +12,7 @@ export interface RequestSpec {
   path: string;
   query?: Record<string, string>;
   body?: Record<string, unknown>;
-  /** Extra headers this request needs beyond the auth headers (e.g. Fatora's `api_key` on the token exchange). */
+  /** Extra headers this request needs beyond the auth headers (e.g. an API key header on a token exchange). */
   headers?: Record<string, string>;
   /** Safe to send again when its outcome is unknown (a PUT, a GET, a create the provider deduplicates). */
   retrySafe: boolean;
@@ -46,6 +45,9 @@ export interface AuthSpec {
   exchange?: TokenExchange;
 }
 
+/** How a provider's ids are written in `providerIds`. */
+export type ProviderIdType = 'text' | 'integer';
+
 /** Options every adapter takes (DESIGN §6 config); each provider adds its credentials. */
 export interface CommonAdapterOptions {
   /** @default the provider's production URL */
@@ -76,9 +78,18 @@ export interface RetryOptions {
  * an update answered 404 with `createMissing` → create; a create refused as a conflict → `create.conflict`.
  */
 export interface ProviderDefinition<Options extends CommonAdapterOptions = CommonAdapterOptions> {
-  id: ProviderId;
-  /** Human name for messages, e.g. `Invisible Collector`. */
+  /**
+   * The provider's id: its key in a config's `providers`, in `providerIds`, in reports and in `--only`. Lower-case
+   * letters, digits and `-`, starting with a letter (it is also a path segment of the sandbox).
+   */
+  id: string;
+  /** Human name for messages, e.g. `Acme Billing`. */
   name: string;
+  /**
+   * What `providerIds.<id>` holds: `text` (trimmed, non-empty), or `integer` (a positive integer, given as a number
+   * or a string of its decimal digits; a CSV cell is read as a number). @default 'text'
+   */
+  idType?: ProviderIdType;
   defaultBaseUrl: string;
   /** Default client-side limits; the providers publish none, so these are conservative. */
   defaultRateLimit: { perSecond: number; concurrency: number };
@@ -89,13 +100,13 @@ export interface ProviderDefinition<Options extends CommonAdapterOptions = Commo
   /** Every secret value in the options, to redact wherever it could appear. */
   secrets(options: Options): string[];
   auth(options: Options): AuthSpec;
-  /** Header carrying an idempotency key on every POST and PUT (Yativo: `Idempotency-Key`). */
+  /** Header carrying an idempotency key on every POST and PUT (e.g. `Idempotency-Key`). */
   idempotencyHeader?: string;
   /** Whether `createMissing` is on (for providers that offer it). */
   createMissing?(options: Options): boolean;
 
   /**
-   * The id to address the customer by when the record names none (BlueTape, IC: `customer.id`). It wins over an
+   * The id to address the customer by when the record names none (a provider that keys customers by the caller's id: `customer.id`). It wins over an
    * id learned from a response: DESIGN §3 addresses these providers by the record's id, not by theirs.
    */
   defaultId?(customer: Customer): string | undefined;
@@ -107,12 +118,12 @@ export interface ProviderDefinition<Options extends CommonAdapterOptions = Commo
   updateRequest(providerId: string, body: Record<string, unknown>): RequestSpec;
 
   create?: {
-    /** `no-id`: create whenever no id is known (Yativo); `on-missing`: only with `createMissing`. */
+    /** `no-id`: create whenever no id is known ; `on-missing`: only with `createMissing`. */
     when: 'no-id' | 'on-missing';
     body(customer: Customer): BodyResult;
     /**
      * The create request. `retrySafe` says whether a create whose outcome is unknown may be sent again blindly
-     * (BlueTape: a repeat answers 409); otherwise a lookup must first say the customer is not there (DESIGN §5).
+     * (a provider that answers a repeat with a conflict); otherwise a lookup must first say the customer is not there (DESIGN §5).
      */
     request(body: Record<string, unknown>): RequestSpec;
     /** How a create refused because the customer may already exist is resolved. */
@@ -120,14 +131,14 @@ export interface ProviderDefinition<Options extends CommonAdapterOptions = Commo
   };
 
   /**
-   * Find the customer by a natural key (Fatora and Yativo: email; IC: externalId), before creating, before
+   * Find the customer by a natural key (an email, an external id), before creating, before
    * replaying a create whose outcome is unknown, and to tell whether a conflict names a customer of ours.
    * Every page is read; only exact matches count.
    */
   lookup?: LookupRule;
 
   /**
-   * The kind of a refused answer when its status alone says otherwise (Yativo answers an unknown id with
+   * The kind of a refused answer when its status alone says otherwise (a provider that answers an unknown id with
    * HTTP 400 "Customer not found": `not_found`). `undefined`: the status decides.
    */
   errorKind?(status: number, body: unknown): ErrorKind | undefined;
@@ -146,7 +157,7 @@ export interface ConflictRule {
   /** Whether this refused answer (a 4xx) is such a conflict. */
   matches(status: number, body: unknown): boolean;
   /**
-   * `own-id`: the conflict is about the id we created under, which is ours (BlueTape keys customers by our id):
+   * `own-id`: the conflict is about the id we created under, which is ours (a provider that keys customers by our id):
    * update it. `lookup`: ours only if the lookup finds exactly one customer that matches exactly and that no
    * other customer of ours is linked to; otherwise the record fails `rejected` and nothing is written.
    */

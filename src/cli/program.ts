@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
+import { PROVIDER_IDS } from '../providers.js';
+import { BUILT_IN_DEFINITIONS } from '../registry.js';
 import { runSandboxCommand } from '../sandbox/cli.js';
 import { BEHAVIOURS, type Behaviour, type RateLimit } from '../sandbox/index.js';
 import { demoCommand } from './demo-command.js';
@@ -61,7 +63,7 @@ function fraction(value: string): number {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code = 0;
   const program = new Command('customer-sync')
-    .description('Keep one canonical customer record in step with Yativo, Fatora, BlueTape and Invisible Collector.')
+    .description(`Keep one canonical customer record in step with ${BUILT_IN_DEFINITIONS.map((d) => d.name).join(', ')} and providers of your own.`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -120,7 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         host: flags.host,
         ...(flags.data ? { dataFile: flags.data } : {}),
         behaviour: flags.behaviour,
-        ...(limit ? { rateLimits: { yativo: limit, fatora: limit, bluetape: limit, 'invisible-collector': limit } } : {}),
+        ...(limit ? { rateLimits: Object.fromEntries(PROVIDER_IDS.map((id) => [id, limit])) } : {}),
         printConfig,
         write: (text) => io.stdout.write(text),
       });
@@ -159,7 +161,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('resolve')
     .description('after checking at the provider: attach its id, or allow a fresh create')
     .requiredOption('--customer <id>', 'customer id (yours)')
-    .requiredOption('--provider <id>', 'yativo, fatora, bluetape or invisible-collector')
+    .requiredOption('--provider <id>', `${PROVIDER_IDS.join(', ')}, or the id of a provider of your own`)
     .option('--provider-id <id>', 'the id the provider has for this customer')
     .option('--allow-create', 'the provider has no such customer: let the next sync create it')
     .option('--state <file>', 'state file')

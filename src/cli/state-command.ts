@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
-import { isProviderId, type ProviderId } from '../providers.js';
+import { isProviderId, PROVIDER_IDS } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { AttentionRecord, Resolution } from '../state/sqlite-store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 
@@ -86,7 +87,10 @@ export interface ResolveFlags extends StateFlags {
  * next sync create afresh (`--allow-create`, when the provider has no such customer).
  */
 export async function stateResolveCommand(flags: ResolveFlags, io: CliIo): Promise<number> {
-  if (!isProviderId(flags.provider)) throw new UsageError(`unknown provider "${flags.provider}"`);
+  // A provider of the user's own keeps its links in the same state, under its id.
+  if (!isProviderId(flags.provider) && !/^[a-z][a-z0-9-]{0,63}$/.test(flags.provider)) {
+    throw new UsageError(`unknown provider "${flags.provider}" (built-in: ${PROVIDER_IDS.join(', ')}, or the id of a provider of your own)`);
+  }
   if ((flags.providerId === undefined) === (flags.allowCreate !== true)) {
     throw new UsageError('give exactly one of --provider-id ID or --allow-create');
   }

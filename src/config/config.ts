@@ -1,17 +1,26 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Adapter } from '../adapter/adapter.js';
+import { isProviderFactory, type ProviderFactory } from '../adapter/define-provider.js';
 import type { RetryOptions } from '../adapter/definition.js';
 import { retrySchema, toIssues } from '../adapter/options.js';
 import { OptionsError } from '../errors/validation-error.js';
+import { customerModel, type CustomerModel } from '../model/customer.js';
+import { closestPath } from '../model/suggest.js';
 import type { ValidationIssue } from '../model/types.js';
-import { PROVIDER_IDS, type ProviderId } from '../providers.js';
-import { ADAPTER_FACTORIES } from '../registry.js';
+import { BUILT_IN, PROVIDER_IDS, type ProviderId } from '../providers.js';
+import { createAdapter } from '../adapter/create-adapter.js';
 import { substituteEnv } from './env.js';
 
 /** The config file (DESIGN §6): which providers, their credentials and limits, the retry policy, the state file. */
 export interface SyncConfig {
-  providers: Partial<Record<ProviderId, Record<string, unknown>>>;
+  /**
+   * Options per provider id. A provider of the user's own adds `"module": "./acme-provider.js"` (resolved from the
+   * config file's folder; its default export is what `defineProvider` returned).
+   */
+  providers: Record<ProviderId, Record<string, unknown>>;
   retry?: RetryOptions;
   /** A SQLite file path, or `postgres://…` for a state shared by workers. */
   state?: string;
@@ -22,6 +31,8 @@ export interface SyncConfig {
 export interface LoadedConfig {
   config: SyncConfig;
   adapters: Adapter[];
+  /** The customer model of these providers: `providerIds` accepts each configured provider's id. */
+  model: CustomerModel;
 }
 
 /** The config file cannot be used; the CLI exits with code 2. The message names paths and variables, never values. */
@@ -29,14 +40,15 @@ export class ConfigError extends OptionsError {
   override name = 'ConfigError';
 }
 
+/** The key that names a provider of the user's own; it is not an option of the adapter. */
+const MODULE_KEY = 'module';
+
 const providerOptions = z.record(z.string(), z.unknown());
 const configSchema = z.strictObject({
-  providers: z
-    .strictObject(Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerOptions.optional()])) as Record<ProviderId, z.ZodOptional<typeof providerOptions>>)
-    .refine((providers) => Object.values(providers).some((p) => p !== undefined), {
-      error: 'configure at least one provider',
-      when: (payload) => payload.issues.length === 0,
-    }),
+  providers: z.record(z.string(), providerOptions).refine((providers) => Object.keys(providers).length > 0, {
+    error: 'configure at least one provider',
+    when: (payload) => payload.issues.length === 0,
+  }),
   retry: retrySchema.optional(),
   state: z.string().min(1).optional(),
   redis: z
@@ -59,11 +71,60 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   } catch {
     throw new ConfigError(`Config file ${path} is not valid JSON`, [{ path: '', message: 'not valid JSON' }]);
   }
-  return parseConfig(json, env, `Invalid config file ${path}`);
+  const subject = `Invalid config file ${path}`;
+  const modules = await loadProviderModules(json, dirname(path), subject);
+  return parseConfig(json, env, subject, modules);
 }
 
-/** Validates a parsed config (after `${VAR}` substitution) and makes its adapters. */
-export function parseConfig(json: unknown, env: NodeJS.ProcessEnv, subject = 'Invalid config'): LoadedConfig {
+/**
+ * Imports the module of each provider of the user's own (`"module"` in its entry), relative to `baseDir`. A module
+ * that cannot be loaded, or whose default export is not a provider made by `defineProvider`, or whose id is not the
+ * entry's key, is a `ConfigError` naming the entry.
+ */
+export async function loadProviderModules(json: unknown, baseDir: string, subject = 'Invalid config'): Promise<Map<string, ProviderFactory>> {
+  const modules = new Map<string, ProviderFactory>();
+  const providers = isObject(json) && isObject(json.providers) ? json.providers : {};
+  const issues: ValidationIssue[] = [];
+  for (const [id, entry] of Object.entries(providers)) {
+    if (!isObject(entry) || entry[MODULE_KEY] === undefined) continue;
+    const path = `providers.${id}.${MODULE_KEY}`;
+    const specifier = entry[MODULE_KEY];
+    if (typeof specifier !== 'string' || specifier === '') {
+      issues.push({ path, message: 'must be the path of a module, e.g. "./acme-provider.js"' });
+      continue;
+    }
+    const target = isAbsolute(specifier) ? specifier : resolve(baseDir, specifier);
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).name ?? 'error';
+      issues.push({ path, message: `cannot load ${target} (${reason}: ${(error as Error).message})` });
+      continue;
+    }
+    const factory = loaded.default;
+    if (!isProviderFactory(factory)) {
+      issues.push({ path, message: `${target} must export by default what defineProvider() returned` });
+    } else if (factory.id !== id) {
+      issues.push({ path, message: `${target} defines the provider "${factory.id}": configure it under that id` });
+    } else {
+      modules.set(id, factory);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(subject, issues);
+  return modules;
+}
+
+/**
+ * Validates a parsed config (after `${VAR}` substitution) and makes its adapters. `modules` holds the providers of
+ * the user's own, by id, as `loadProviderModules` imported them.
+ */
+export function parseConfig(
+  json: unknown,
+  env: NodeJS.ProcessEnv,
+  subject = 'Invalid config',
+  modules: ReadonlyMap<string, ProviderFactory> = new Map(),
+): LoadedConfig {
   const { value, missing } = substituteEnv(json, env);
   if (missing.length > 0) {
     throw new ConfigError(
@@ -72,15 +133,28 @@ export function parseConfig(json: unknown, env: NodeJS.ProcessEnv, subject = 'In
     );
   }
   const parsed = configSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(subject, toIssues(parsed.error));
+  if (!parsed.success) {
+    // Every problem at once: an unknown provider is named even when another key is wrong too.
+    const unknown: ValidationIssue[] = [];
+    const providers = isObject(value) && isObject(value.providers) ? value.providers : {};
+    for (const [id, entry] of Object.entries(providers)) factoryFor(id, isObject(entry) ? entry[MODULE_KEY] : undefined, modules, unknown);
+    throw new ConfigError(subject, [...unknown, ...toIssues(parsed.error)]);
+  }
   const config = parsed.data as SyncConfig;
   const adapters: Adapter[] = [];
   const issues: ValidationIssue[] = [];
-  for (const id of PROVIDER_IDS) {
-    const options = config.providers[id];
-    if (options === undefined) continue;
+  // Built-in providers in registry order (as reports always listed them), then the user's own in config order.
+  const rank = (id: string): number => {
+    const at = (PROVIDER_IDS as readonly string[]).indexOf(id);
+    return at === -1 ? PROVIDER_IDS.length : at;
+  };
+  const entries = Object.entries(config.providers).sort(([a], [b]) => rank(a) - rank(b));
+  for (const [id, entry] of entries) {
+    const { [MODULE_KEY]: module, ...options } = entry;
+    const factory = factoryFor(id, module, modules, issues);
+    if (factory === undefined) continue;
     try {
-      adapters.push(ADAPTER_FACTORIES[id](options as never));
+      adapters.push(factory(options as never));
     } catch (error) {
       if (!(error instanceof OptionsError)) throw error;
       for (const issue of error.issues) {
@@ -89,5 +163,34 @@ export function parseConfig(json: unknown, env: NodeJS.ProcessEnv, subject = 'In
     }
   }
   if (issues.length > 0) throw new ConfigError(subject, issues);
-  return { config, adapters };
+  return { config, adapters, model: customerModel(adapters.map((adapter) => adapter.definition)) };
+}
+
+function factoryFor(
+  id: string,
+  module: unknown,
+  modules: ReadonlyMap<string, ProviderFactory>,
+  issues: ValidationIssue[],
+): ((options: never) => Adapter) | undefined {
+  const builtIn = BUILT_IN.get(id);
+  if (builtIn !== undefined) {
+    if (module !== undefined) issues.push({ path: `providers.${id}.${MODULE_KEY}`, message: `${id} is a built-in provider; a provider of your own needs an id of its own` });
+    return module === undefined ? (options) => createAdapter(builtIn, options) : undefined;
+  }
+  if (module === undefined) {
+    const guess = closestPath(id, PROVIDER_IDS);
+    const hint = guess === undefined ? '' : `; did you mean ${guess}?`;
+    issues.push({
+      path: `providers.${id}`,
+      message: `unknown provider${hint} (built-in: ${PROVIDER_IDS.join(', ')}; a provider of your own names its "module")`,
+    });
+    return undefined;
+  }
+  const loaded = modules.get(id);
+  if (loaded === undefined) issues.push({ path: `providers.${id}.${MODULE_KEY}`, message: 'not loaded (a config with modules is read with loadConfig)' });
+  return loaded;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { ErrorKind } from './kinds.js';
 
 export interface ErrorDetails {

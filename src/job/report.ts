@@ -2,7 +2,7 @@ import { maskPersonalData } from '../errors/mask.js';
 import type { RequestSpec } from '../adapter/definition.js';
 import type { ErrorKind } from '../errors/kinds.js';
 import type { ValidationIssue } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { PushResult } from '../push/engine.js';
 
 export interface ProviderCounts {
@@ -50,7 +50,7 @@ export interface SyncReport {
   /** Stopped by SIGINT/SIGTERM before the input was read to the end. */
   interrupted: boolean;
   records: { read: number; invalid: number };
-  providers: Partial<Record<ProviderId, ProviderCounts>>;
+  providers: Record<ProviderId, ProviderCounts>;
   failures: ReportFailure[];
   invalid: ReportInvalid[];
   warnings: ReportWarning[];

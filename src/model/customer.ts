@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CustomerValidationError } from '../errors/validation-error.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderDefinition } from '../adapter/definition.js';
+import { BUILT_IN_DEFINITIONS } from '../registry.js';
 import { toAlpha2 } from './countries.js';
 import {
   country,
@@ -49,20 +50,15 @@ const identityDocumentSchema = z
   .refine(hasField, NON_EMPTY);
 
 /**
- * The id each provider may be given by, one entry per provider: typed by the provider list so that a provider added
- * there cannot be forgotten here. Every id is optional, and `{}` means none is known (DESIGN §2), so, unlike
- * `address`, an empty object is accepted.
+ * The ids a customer may be given by, one entry per provider the model knows (the built-in ones, and those of the
+ * user's own that a sync is configured with). Every id is optional, and `{}` means none is known (DESIGN §2), so,
+ * unlike `address`, an empty object is accepted.
  */
-const PROVIDER_ID_FIELDS = {
-  yativo: text(),
-  fatora: integerId,
-  bluetape: text(),
-  'invisible-collector': text(),
-} satisfies Record<ProviderId, z.ZodType>;
+function providerIdsSchema(providers: readonly ProviderIdentity[]) {
+  return z.strictObject(Object.fromEntries(providers.map(({ id, idType }) => [id, idType === 'integer' ? integerId : text()]))).partial();
+}
 
-const providerIdsSchema = z.strictObject(PROVIDER_ID_FIELDS).partial();
-
-const recordSchema = z.strictObject({
+const baseRecordShape = {
   id: text(MAX.id, EMPTY_REQUIRED),
   email,
   name: text().optional(),
@@ -76,29 +72,13 @@ const recordSchema = z.strictObject({
   notes: text(MAX.notes).optional(),
   identityDocument: identityDocumentSchema.optional(),
   updatedAt: dateTime.optional(),
-  providerIds: providerIdsSchema.optional(),
-  kind: customerKind.optional(),
-});
+};
 
-type CustomerRecord = z.output<typeof recordSchema>;
+function recordSchema(providers: readonly ProviderIdentity[]) {
+  return z.strictObject({ ...baseRecordShape, providerIds: providerIdsSchema(providers).optional(), kind: customerKind.optional() });
+}
 
-/** The fields of each object, by its dot path: unknown keys are compared with them to suggest a fix. */
-const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['', Object.keys(recordSchema.shape)],
-  ['address', Object.keys(addressSchema.shape)],
-  ['identityDocument', Object.keys(identityDocumentSchema.shape)],
-  ['providerIds', Object.keys(providerIdsSchema.shape)],
-]);
-
-/**
- * Every leaf field by its dot path (`email`, `address.city`, `providerIds.fatora`): the columns a CSV file may have.
- */
-export const CUSTOMER_FIELD_PATHS: readonly string[] = [...KNOWN_KEYS].flatMap(([parent, keys]) =>
-  parent === '' ? keys.filter((key) => !KNOWN_KEYS.has(key)) : keys.map((key) => `${parent}.${key}`),
-);
-
-/** Leaf fields that hold numbers, not text (a CSV cell is text and is converted for these). */
-export const NUMERIC_FIELD_PATHS: readonly string[] = ['providerIds.fatora'];
+type CustomerRecord = z.output<ReturnType<typeof recordSchema>>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -132,7 +112,7 @@ function checkPhone(record: unknown, ctx: z.RefinementCtx): void {
 function knownProviderIds(ids: CustomerRecord['providerIds']): ProviderIds | undefined {
   if (ids === undefined) return undefined;
   const known = compact(ids);
-  return Object.keys(known).length === 0 ? undefined : known;
+  return Object.keys(known).length === 0 ? undefined : (known as ProviderIds);
 }
 
 /** Cross-field normalization, on a record whose every field is valid. Keys follow DESIGN §2; none is `undefined`. */
@@ -174,13 +154,24 @@ function toCustomer(record: CustomerRecord, ctx: z.RefinementCtx): Customer {
   };
 }
 
-/**
- * The canonical customer record as given (DESIGN §2): unknown keys anywhere are rejected, strings are trimmed and
- * must not be empty, `null` is never a value. Its output is the normalized {@link Customer}.
- */
-export const customerSchema = recordSchema.superRefine(checkPhone, { when: () => true }).transform(toCustomer);
+/** What the model needs to know of a provider: its id and the type of the ids it gives. */
+export type ProviderIdentity = Pick<ProviderDefinition, 'id' | 'idType'>;
 
-export type CustomerInput = z.input<typeof customerSchema>;
+const BUILT_IN_IDENTITIES: readonly ProviderIdentity[] = BUILT_IN_DEFINITIONS;
+
+/** The canonical model for one set of providers: what `providerIds` may hold depends on which providers exist. */
+export interface CustomerModel {
+  /** The record as given (DESIGN §2) → the normalized {@link Customer}. */
+  readonly schema: z.ZodType<Customer, unknown>;
+  /** Every leaf field by its dot path (`email`, `address.city`, `providerIds.<id>`): the columns a CSV file may have. */
+  readonly fieldPaths: readonly string[];
+  /** Leaf fields that hold numbers, not text (a CSV cell is text and is converted for these). */
+  readonly numericPaths: readonly string[];
+  /** Validates and normalizes one record without throwing; `issues` lists every problem, never an input value. */
+  validate(input: unknown): CustomerValidation;
+  /** Validates and normalizes one record; throws a {@link CustomerValidationError} listing every issue. */
+  parse(input: unknown): Customer;
+}
 
 export type CustomerValidation =
   | { ok: true; customer: Customer }
@@ -188,19 +179,65 @@ export type CustomerValidation =
 
 const PARSE_OPTIONS = { error: issueMessage };
 
-/** Validates and normalizes one record without throwing; `issues` lists every problem, never an input value. */
-export function validateCustomer(input: unknown): CustomerValidation {
-  const result = customerSchema.safeParse(input, PARSE_OPTIONS);
-  if (result.success) return { ok: true, customer: result.data };
-  // The id as given, to find the record by; not when it is too long to be anyone's id (it would flood the report).
-  const id = isRecord(input) ? input.id : undefined;
-  const customerId = typeof id === 'string' && id.length <= MAX.text ? id : undefined;
-  return { ok: false, customerId, issues: toValidationIssues(result.error.issues, (path) => KNOWN_KEYS.get(path)) };
+/**
+ * The model that knows `providers` besides the built-in ones (ids of the user's own providers are then accepted in
+ * `providerIds`, as text or integers as each says). Unknown keys anywhere are rejected with a did-you-mean; strings
+ * are trimmed and must not be empty; `null` is never a value.
+ */
+export function customerModel(providers: readonly ProviderIdentity[] = []): CustomerModel {
+  const all = [...BUILT_IN_IDENTITIES, ...providers.filter((p) => !BUILT_IN_IDENTITIES.some((b) => b.id === p.id))];
+  const record = recordSchema(all);
+  const schema = record.superRefine(checkPhone, { when: () => true }).transform(toCustomer);
+  /** The fields of each object, by its dot path: unknown keys are compared with them to suggest a fix. */
+  const knownKeys: ReadonlyMap<string, readonly string[]> = new Map([
+    ['', Object.keys(record.shape)],
+    ['address', Object.keys(addressSchema.shape)],
+    ['identityDocument', Object.keys(identityDocumentSchema.shape)],
+    ['providerIds', all.map((provider) => provider.id)],
+  ]);
+  const fieldPaths = [...knownKeys].flatMap(([parent, keys]) =>
+    parent === '' ? keys.filter((key) => !knownKeys.has(key)) : keys.map((key) => `${parent}.${key}`),
+  );
+  const numericPaths = all.filter((provider) => provider.idType === 'integer').map((provider) => `providerIds.${provider.id}`);
+  const validate = (input: unknown): CustomerValidation => {
+    const result = schema.safeParse(input, PARSE_OPTIONS);
+    if (result.success) return { ok: true, customer: result.data };
+    // The id as given, to find the record by; not when it is too long to be anyone's id (it would flood the report).
+    const id = isRecord(input) ? input.id : undefined;
+    const customerId = typeof id === 'string' && id.length <= MAX.text ? id : undefined;
+    return { ok: false, customerId, issues: toValidationIssues(result.error.issues, (path) => knownKeys.get(path)) };
+  };
+  return {
+    schema: schema as unknown as z.ZodType<Customer, unknown>,
+    fieldPaths,
+    numericPaths,
+    validate,
+    parse(input) {
+      const result = validate(input);
+      if (!result.ok) throw new CustomerValidationError(result.issues, result.customerId);
+      return result.customer;
+    },
+  };
 }
 
-/** Validates and normalizes one record; throws a {@link CustomerValidationError} listing every issue. */
+/** The model of the built-in providers. */
+const BUILT_IN_MODEL = customerModel();
+
+/** The canonical customer record as given (DESIGN §2), for the built-in providers. Its output is a {@link Customer}. */
+export const customerSchema = BUILT_IN_MODEL.schema;
+
+/** Every leaf field by its dot path, for the built-in providers (`providerIds.<id>` for each). */
+export const CUSTOMER_FIELD_PATHS: readonly string[] = BUILT_IN_MODEL.fieldPaths;
+
+/** Leaf fields that hold numbers, for the built-in providers. */
+export const NUMERIC_FIELD_PATHS: readonly string[] = BUILT_IN_MODEL.numericPaths;
+
+/** Validates and normalizes one record (built-in providers) without throwing; `issues` lists every problem. */
+export function validateCustomer(input: unknown): CustomerValidation {
+  return BUILT_IN_MODEL.validate(input);
+}
+
+/** Validates and normalizes one record (built-in providers); throws a {@link CustomerValidationError}. */
 export function parseCustomer(input: unknown): Customer {
-  const result = validateCustomer(input);
-  if (!result.ok) throw new CustomerValidationError(result.issues, result.customerId);
-  return result.customer;
+  return BUILT_IN_MODEL.parse(input);
 }

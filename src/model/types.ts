@@ -26,14 +26,12 @@ export interface IdentityDocument {
   back?: string;
 }
 
-/** Ids a customer already has at providers; an object with none is never produced (the key is left out). */
-export interface ProviderIds {
-  yativo?: string;
-  /** given as an integer or a string of its decimal digits; always a number here */
-  fatora?: number;
-  bluetape?: string;
-  'invisible-collector'?: string;
-}
+/**
+ * Ids a customer already has at providers, by provider id; an object with none is never produced (the key is left
+ * out). A provider whose ids are integers (`idType: 'integer'`) has a number here, whether it was given as a number
+ * or as a string of its digits; every other id is a string.
+ */
+export type ProviderIds = Record<string, string | number>;
 
 export interface Customer {
   id: string;
@@ -57,8 +55,8 @@ export interface Customer {
   updatedAt?: string;
   providerIds?: ProviderIds;
   /**
-   * What the customer is: Yativo's `customer_type`. Left out when the record does not say; the Yativo adapter, not
-   * the model, applies Yativo's default (`individual`), so other providers never see a kind nobody gave.
+   * What the customer is. Left out when the record does not say; an adapter that needs one applies its provider's
+   * default itself, so other providers never see a kind nobody gave.
    */
   kind?: CustomerKind;
 }

@@ -4,7 +4,7 @@ import type { CustomerSyncError, SafeCause } from '../errors/customer-sync-error
 import type { ErrorKind } from '../errors/kinds.js';
 import { providerError } from '../errors/provider-errors.js';
 import { redact } from '../errors/redact.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 
 /** Who and what an error is about, and what must never appear in it. */
 export interface ErrorContext {

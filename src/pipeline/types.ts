@@ -1,7 +1,7 @@
 import type { ErrorKind } from '../errors/kinds.js';
 import type Bottleneck from 'bottleneck';
 import type { AuthSpec, RetryOptions } from '../adapter/definition.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 
 /** One provider's settings, resolved (defaults merged) before the pipeline is built. */
 export interface PipelineConfig {

@@ -1,6 +1,6 @@
 import type { LookupRule } from '../adapter/definition.js';
 import type { Customer } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { StateStore } from '../state/store.js';
 
 /** What a lookup says: the customer that is provably ours, none, or a reason no match can be trusted. */

@@ -5,7 +5,7 @@ import { ProviderPipeline } from '../pipeline/pipeline.js';
 import type { PipelineHooks } from '../pipeline/types.js';
 import { DEFAULT_RETRY } from '../pipeline/retry-decision.js';
 import type { SharedLimits } from '../pipeline/shared-limits.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { DeliveryTarget } from './deliver.js';
 
 /** One provider inside one sync: its pipeline (limiter, sockets, tokens, halt flag) and what delivery needs. */

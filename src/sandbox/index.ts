@@ -127,8 +127,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const slots = new Map<ProviderId, ProviderSlot>(PROVIDER_IDS.map((id) => [id, makeSlot(id)]));
-  const slotOf = (provider: ProviderId): ProviderSlot => {
-    const slot = slots.get(provider);
+  const slotOf = (provider: string): ProviderSlot => {
+    const slot = slots.get(provider as ProviderId);
     if (slot === undefined) {
       throw new TypeError(`unknown provider: ${String(provider)} (expected one of ${PROVIDER_IDS.join(', ')})`);
     }
@@ -166,10 +166,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     origin,
     port: server.port,
     credentials: structuredClone(credentials) satisfies SandboxCredentials,
-    customers: <P extends ProviderId>(provider: P) => (slotOf(provider) as ProviderSlot<P>).emulation.customers(),
+    customers: ((provider: string) => slotOf(provider).emulation.customers()) as Sandbox['customers'],
     stats: (provider) => slotOf(provider).stats.snapshot(),
     requests: (provider) => [...slotOf(provider).log],
-    setFaults: (provider, faults) => slotOf(provider).setFaults(withSeed(provider, faults)),
+    setFaults: (provider, faults) => slotOf(provider).setFaults(withSeed(provider as ProviderId, faults)),
     setRateLimit: (provider, limit) => slotOf(provider).setRateLimit(limit),
     setLatency: (provider, latencyMs) => slotOf(provider).setLatency(latencyMs),
     setLog(enabled) {

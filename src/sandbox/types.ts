@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderId } from '../providers.js';
+import type { BuiltInProviderId as ProviderId } from '../providers.js';
 
 export type { ProviderId };
 
@@ -253,15 +253,15 @@ export interface Sandbox {
   /** The credentials in force (defaults merged with the options). */
   readonly credentials: SandboxCredentials;
   /** Copies of the customers each provider holds, in creation order. */
-  customers<P extends ProviderId>(provider: P): Array<StoredCustomers[P]>;
-  stats(provider: ProviderId): SandboxStats;
+  customers<P extends string>(provider: P): Array<P extends ProviderId ? StoredCustomers[P] : Record<string, unknown>>;
+  stats(provider: string): SandboxStats;
   /** The request log (empty unless logging is on). */
-  requests(provider: ProviderId): LoggedRequest[];
+  requests(provider: string): LoggedRequest[];
   /** Replaces the provider's faults; `undefined` removes them. The script and the random draws start over. */
-  setFaults(provider: ProviderId, faults: Faults | undefined): void;
+  setFaults(provider: string, faults: Faults | undefined): void;
   /** Replaces the provider's rate limit; `undefined` removes it. */
-  setRateLimit(provider: ProviderId, limit: RateLimit | undefined): void;
-  setLatency(provider: ProviderId, latencyMs: number): void;
+  setRateLimit(provider: string, limit: RateLimit | undefined): void;
+  setLatency(provider: string, latencyMs: number): void;
   setLog(enabled: boolean): void;
   /** The behaviour in force (`options.behaviour` until `setBehaviour()`). */
   readonly behaviour: Behaviour;

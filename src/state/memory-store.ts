@@ -1,5 +1,5 @@
 import { maskPersonalData } from '../errors/mask.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
 
 /** State for one process: what `push` uses unless a persistent store is given. */

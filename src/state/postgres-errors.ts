@@ -1,4 +1,4 @@
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { CreateIntent } from './store.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { maskPersonalData } from '../errors/mask.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import { connectionError, createPool, describeTarget, isConnectionError, reasonOf, type PostgresTarget } from './postgres-connection.js';
 import { IntentConflictError, LinkBusyError, PostgresStateError } from './postgres-errors.js';
 import { checkIntegrity } from './postgres-integrity.js';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { maskPersonalData } from '../errors/mask.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
 import { openStateDatabase, stateFileError } from './sqlite-schema.js';
 import type { CreateIntent, FailureRecord, LinkState, RawLineStore, StateStore } from './store.js';

@@ -1,6 +1,6 @@
 import type { RequestSpec } from '../adapter/definition.js';
 import type { ErrorKind } from '../errors/kinds.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 
 /**
  * A create about to be sent (DESIGN §5): written before the POST leaves, replayed — same Idempotency-Key — by

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorKind } from '../../src/errors/kinds.js';
 import type { SyncReport } from '../../src/job/report.js';
-import { PROVIDER_IDS, type ProviderId } from '../../src/providers.js';
+import { PROVIDER_IDS, type BuiltInProviderId as ProviderId } from '../../src/providers.js';
 import { sandboxProvidersConfig } from '../../src/sandbox/cli.js';
 import type { FaultKind, Faults, RateLimit, Sandbox, SandboxStats, StoredCustomers } from '../../src/sandbox/index.js';
 

@@ -83,7 +83,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-const linkKey = (provider: ProviderId, customerId: string): string => `${provider}/${customerId}`;
+const linkKey = (provider: string, customerId: string): string => `${provider}/${customerId}`;
 
 /** One `customer-sync sync` run, in process, as the CLI makes it: a fresh engine and state connection. */
 async function run(label: string): Promise<{ report: SyncReport; attention: AttentionRecord[] }> {
@@ -196,7 +196,7 @@ function expectHonest(label: string, report: SyncReport, attention: AttentionRec
   const wrong: string[] = [];
   for (const f of report.failures) {
     const pair = pairOf.get(linkKey(f.provider, f.customerId));
-    if (f.kind === 'rejected' && pair !== undefined && namesTheConflict(pair, f.provider, f)) tally[f.provider] += 1;
+    if (f.kind === 'rejected' && pair !== undefined && namesTheConflict(pair, f.provider as ProviderId, f)) tally[f.provider as ProviderId] += 1;
     else if (f.kind === 'rejected' && pair === undefined && CONFLICT_UNREAD.test(f.message)) continue;
     else if (!FAULT_KINDS_OF_FAILURE.includes(f.kind)) wrong.push(`${f.provider}/${f.customerId} ${f.kind} ${f.status ?? '-'}: ${f.message}`);
   }

@@ -101,7 +101,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-const linkKey = (provider: ProviderId, customerId: string): string => `${provider}/${customerId}`;
+const linkKey = (provider: string, customerId: string): string => `${provider}/${customerId}`;
 
 /** One `customer-sync sync` run, in process: a fresh engine and state connection, as the CLI makes them. */
 async function run(label: string): Promise<{ report: SyncReport; attention: AttentionRecord[]; figures: RunFigures }> {
@@ -197,7 +197,7 @@ function expectHonest(label: string, report: SyncReport, attention: AttentionRec
   // Every failure has a kind a transient fault can lead to; an unknown outcome only where a lookup settles creates.
   const unexpected = report.failures.filter((f) => !FAULT_KINDS_OF_FAILURE.includes(f.kind));
   expect(unexpected.slice(0, 5), `${label}: failures of an unexpected kind`).toEqual([]);
-  const unknownElsewhere = report.failures.filter((f) => f.kind === 'unknown_outcome' && !LOOKUP_SETTLED_CREATES.includes(f.provider));
+  const unknownElsewhere = report.failures.filter((f) => f.kind === 'unknown_outcome' && !(LOOKUP_SETTLED_CREATES as readonly string[]).includes(f.provider));
   expect(unknownElsewhere.slice(0, 5), `${label}: unknown_outcome at a provider with 409-safe creates`).toEqual([]);
   for (const f of report.failures) expect(f.message.length, `${label}: a failure without a message`).toBeGreaterThan(0);
 
