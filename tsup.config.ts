@@ -1,13 +1,14 @@
 import { defineConfig } from 'tsup';
+import { PROVIDER_IDS } from './src/providers.js';
+
+/** One subpath entry per built-in provider, from the registry: `customer-sync/adapters/<id>` (see package.json). */
+const adapterEntries = Object.fromEntries(PROVIDER_IDS.map((id) => [`adapters/${id}`, `adapters/${id}/index.ts`]));
 
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli/main.ts',
-    'adapters/yativo': 'adapters/yativo/index.ts',
-    'adapters/fatora': 'adapters/fatora/index.ts',
-    'adapters/bluetape': 'adapters/bluetape/index.ts',
-    'adapters/invisible-collector': 'adapters/invisible-collector/index.ts',
+    ...adapterEntries,
   },
   format: ['esm'],
   target: 'node20',
