@@ -1,19 +1,23 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
 import type { Adapter } from '../adapter/adapter.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
+import { SyncEvents } from '../events.js';
 import { exitCodeFor, LIST_CAP, type PlannedRequest, type SyncReport } from '../job/report.js';
 import { rawFingerprint } from '../job/raw-lines.js';
-import { runSync } from '../job/run-sync.js';
-import { isProviderId, type ProviderId } from '../providers.js';
+import { engineDelivery, planDelivery, runSync, type Delivery, type Selection } from '../job/run-sync.js';
+import type { ProviderId } from '../provider-id.js';
+import { planTarget } from '../push/plan.js';
 import { openSource, SourceError } from '../sources/index.js';
 import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
-import { DEFAULT_NAMESPACE, NAMESPACE_ENV } from '../queue/settings.js';
+import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 import { makeDirectory } from '../state/make-directory.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
+import { loadQueueConfig } from './queue-config.js';
 import { describePlanned, progressDrawer, summaryTable } from './render.js';
 
 export { DEFAULT_STATE };
@@ -34,14 +38,18 @@ export interface SyncFlags {
   queue?: boolean | undefined;
 }
 
-/** `customer-sync sync`: exit 0 all delivered, unchanged or skipped; 1 something invalid or failed; 2 could not run. */
+/**
+ * `customer-sync sync`: exit 0 all delivered, unchanged or skipped; 1 something invalid or failed; 2 could not run.
+ * Reading, validation and the report are `runSync`'s; only the delivery differs: pushed from this process, queued
+ * for `customer-sync worker` processes (`--queue`), or planned (`--dry-run`, with or without `--queue`).
+ */
 export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> {
-  if (flags.queue) {
-    // Loaded only here: a plain sync never loads BullMQ.
-    const { queuedSyncCommand } = await import('../queue/sync-command.js');
-    return queuedSyncCommand(flags, io);
-  }
-  const loaded = await loadOrExplain(flags.config, io);
+  // The workers deliver with the state of their config: a coordinator reading another one would skip lines, or plan
+  // a dry run, against links the workers never see.
+  if (flags.queue && flags.state !== undefined) throw new UsageError('--state does not apply with --queue: the workers use the state of their config');
+  const { loaded, location } = flags.queue
+    ? await loadQueueConfig(flags.config, io, 'sync --queue')
+    : { loaded: await loadOrExplain(flags.config, io), location: undefined };
   const only = parseOnly(flags.only, loaded.adapters);
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
   if (reportPath !== undefined) prepareReportDirectory(reportPath);
@@ -55,13 +63,20 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     await source.close();
     throw new UsageError(`cannot open the state: ${(error as Error).message}`);
   }
-  const engine = engineFor(loaded, store, io.env[NAMESPACE_ENV] || DEFAULT_NAMESPACE);
   const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
-  logEngineEvents(engine.events, log);
+  let opened: Opened;
+  try {
+    opened = await openDelivery(flags, { loaded, store, location, selection: { only, full: flags.full }, log, env: io.env });
+  } catch (error) {
+    await source.close();
+    await store.close();
+    throw error;
+  }
+  const { delivery } = opened;
 
   const stop = new AbortController();
   const unsubscribe = io.onStop?.(() => {
-    log.warn('stopping: finishing the records in flight, then writing the state and the report');
+    log.warn(opened.stopping);
     stop.abort();
   });
   // A dry run prints each planned request as it is planned (the report keeps the first LIST_CAP): memory stays
@@ -79,11 +94,8 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   let report: SyncReport;
   try {
     report = await runSync({
-      engine,
+      delivery,
       batches: source.batches,
-      only,
-      dryRun: flags.dryRun,
-      full: flags.full,
       rawFingerprint: rawFingerprint(loaded.adapters),
       signal: stop.signal,
       onProgress: progress.onProgress,
@@ -92,7 +104,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   } finally {
     unsubscribe?.();
     await source.close();
-    await engine.close();
+    await opened.close();
   }
   progress.clear();
   log.flush();
@@ -113,6 +125,53 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     }
   }
   return exitCodeFor(report, flags.strict === true);
+}
+
+interface Opened {
+  delivery: Delivery;
+  /** What the log says when the run is asked to stop. */
+  stopping: string;
+  /** Closes the delivery and the state. */
+  close(): Promise<void>;
+}
+
+async function openDelivery(
+  flags: SyncFlags,
+  run: { loaded: LoadedConfig; store: StateStore; location: QueueLocation | undefined; selection: Selection; log: Logger; env: NodeJS.ProcessEnv },
+): Promise<Opened> {
+  const { loaded, store, location, selection, log } = run;
+  if (flags.dryRun) {
+    // A plan needs no pipeline and no queue: nothing leaves.
+    const events = new SyncEvents();
+    logEngineEvents(events, log);
+    return {
+      delivery: planDelivery({ ...selection, targets: loaded.adapters.map(planTarget), store, events }),
+      stopping: 'stopping: finishing the records in flight, then writing the report',
+      close: () => store.close(),
+    };
+  }
+  if (location !== undefined) {
+    // Loaded only here: a plain sync never loads BullMQ.
+    const { QueueDelivery } = await import('../queue/queue-delivery.js');
+    const delivery = await QueueDelivery.open({ ...selection, location, providers: loaded.adapters.map((adapter) => adapter.id), store });
+    if ((await delivery.workers()) === 0) log.warn('no worker is connected to the queue: the jobs wait until one starts (customer-sync worker)');
+    return {
+      delivery,
+      stopping: 'stopping: no more records are queued; waiting for the jobs already queued, then writing the report',
+      close: async () => {
+        await delivery.close();
+        await store.close();
+      },
+    };
+  }
+  const engine = engineFor(loaded, store, run.env[NAMESPACE_ENV] || DEFAULT_NAMESPACE);
+  logEngineEvents(engine.events, log);
+  return {
+    delivery: engineDelivery(engine, selection),
+    stopping: 'stopping: finishing the records in flight, then writing the state and the report',
+    // The engine closes the state too.
+    close: () => engine.close(),
+  };
 }
 
 /**
@@ -164,17 +223,19 @@ function resolveInput(input: string, io: CliIo): string {
   return input === '-' ? '-' : resolve(io.cwd, input);
 }
 
-/** `--only yativo,fatora`: provider ids that the config configures. */
+/**
+ * `--only yativo,fatora`: ids of providers the config configures, built-in or of the user's own (ids are not a
+ * closed list, so a provider the config does not name is unknown to this run, whatever its id).
+ */
 export function parseOnly(only: string | undefined, adapters: readonly Adapter[]): ProviderId[] | undefined {
   if (only === undefined) return undefined;
-  const configured = new Set(adapters.map((adapter) => adapter.id));
+  const configured = adapters.map((adapter) => adapter.id);
   const ids = only.split(',').map((id) => id.trim()).filter((id) => id !== '');
   if (ids.length === 0) throw new UsageError('--only needs at least one provider id');
   for (const id of ids) {
-    if (!isProviderId(id)) throw new UsageError(`--only: unknown provider "${id}" (yativo, fatora, bluetape, invisible-collector)`);
-    if (!configured.has(id)) throw new UsageError(`--only: ${id} is not configured in the config file`);
+    if (!configured.includes(id)) throw new UsageError(`--only: unknown provider "${id}" (configured: ${configured.join(', ')})`);
   }
-  return ids as ProviderId[];
+  return ids;
 }
 
 /** Written to a temporary file and renamed, so a monitor never reads half a report. */

@@ -1,5 +1,5 @@
 import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
-import { loadQueueConfig } from '../queue/cli-support.js';
+import { loadQueueConfig } from './queue-config.js';
 import { queueEngine } from '../queue/engine.js';
 import { DEFAULT_NAMESPACE, LOCK_ENV, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 import type { StateStore } from '../state/store.js';

@@ -1,10 +1,11 @@
-import { validateCustomer } from '../model/customer.js';
+import type { SyncEvents } from '../events.js';
+import { validateCustomer, type CustomerValidation } from '../model/customer.js';
 import type { Customer } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
-import type { SyncEngine } from '../push/engine.js';
-import type { PushResult } from '../push/engine.js';
+import type { ProviderId } from '../provider-id.js';
+import { planPush, type PushResult, type SyncEngine } from '../push/engine.js';
+import type { PlanTarget } from '../push/plan.js';
 import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
-import { isRawLineStore, type RawLineStore } from '../state/store.js';
+import { isRawLineStore, type RawLineStore, type StateStore } from '../state/store.js';
 import { rawLineHasher } from './raw-lines.js';
 import { ReportBuilder, type PlannedRequest, type ReportInvalid, type SyncReport } from './report.js';
 
@@ -23,48 +24,134 @@ export type RunSyncInput =
   | { batches: AsyncIterable<readonly SourceItem[]>; records?: never }
   | { records: AsyncIterable<SourceRecord>; batches?: never };
 
-export type RunSyncOptions = RunSyncInput & {
-  engine: SyncEngine;
+/**
+ * The one step that differs between a run in this process, a run fanned out to workers and a dry run: a validated
+ * customer in, its result out. Everything around it (reading, validation, the raw-line skip, the order of one
+ * customer's records, the bound on records in flight, progress, the report) is `runSync`'s.
+ */
+export interface Delivery {
+  /** The providers every result covers: the report's. */
+  readonly providers: readonly ProviderId[];
+  /** Results are plans carrying `planned`; nothing is sent or written, and the report is a dry run's. */
+  readonly dryRun: boolean;
+  /**
+   * Where a line every provider confirmed is remembered, when this delivery's results can confirm one: never with
+   * `only`, `full` or a dry run, nor when the state cannot (see `rawLineStore`).
+   */
+  readonly rawLines: RawLineStore | undefined;
+  /** Records it hands on together: the loop leaves room for that many before it reads on. @default 1 */
+  readonly batchSize?: number | undefined;
+  /** Records in flight at once, unless the run says otherwise. @default 64 */
+  readonly maxInFlight?: number | undefined;
+  /**
+   * Takes one customer; resolves with its result, never rejects for a provider's failure (a rejection stops the
+   * run). It may hold the customer until `flush`.
+   */
+  deliver(customer: Customer): Promise<PushResult>;
+  /** Hands on whatever it holds: the loop calls it before it waits for results. */
+  flush?(): Promise<void>;
+  /** Releases what the delivery opened; the caller that made it closes it. */
+  close?(): Promise<void>;
+}
+
+/** What a run delivers: a subset of the providers, and whether unchanged records are sent all the same. */
+export interface Selection {
   only?: readonly ProviderId[] | undefined;
-  dryRun?: boolean | undefined;
   full?: boolean | undefined;
-  /**
-   * Skip input lines byte-identical to the last line every provider confirmed for that customer, without parsing
-   * them (`rawFingerprint` of the adapters). Off with `only`, `full` or `dryRun`, and when the store cannot.
-   */
-  rawFingerprint?: string | undefined;
-  /** Aborting stops reading; records already started finish, and the report says the run was interrupted. */
-  signal?: AbortSignal | undefined;
-  /** Records in flight at once. @default 64 */
-  maxInFlight?: number | undefined;
-  onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
-  /**
-   * With `dryRun`: every request the run would send, as soon as it is planned (the report keeps only the first
-   * `LIST_CAP` of them). A promise it returns holds the record's place among those in flight until it settles, so
-   * a slow reader of the output slows the run down instead of filling memory.
-   */
-  onPlanned?: ((planned: PlannedRequest) => void | Promise<void>) | undefined;
-};
+}
+
+/**
+ * The store a delivery may remember confirmed lines in: a line confirmed by `only` some providers, or sent by
+ * `full` whatever the state said, says nothing of the next run.
+ */
+export function rawLineStore(store: StateStore, selection: Selection): RawLineStore | undefined {
+  return selection.only || selection.full || !isRawLineStore(store) ? undefined : store;
+}
+
+/** The providers a run reports on: the configured ones, in their order, narrowed by `only`. */
+export const selectProviders = (providers: readonly ProviderId[], only: readonly ProviderId[] | undefined): ProviderId[] =>
+  only ? providers.filter((id) => only.includes(id)) : [...providers];
+
+/** Pushes through an engine in this process. */
+export function engineDelivery(engine: SyncEngine, selection: Selection = {}): Delivery {
+  const options = { only: selection.only, full: selection.full };
+  return {
+    providers: selectProviders(engine.providers, selection.only),
+    dryRun: false,
+    rawLines: rawLineStore(engine.store, selection),
+    deliver: (customer) => engine.push(customer, options),
+  };
+}
+
+/** A dry run: each link read from `store` and planned (`planPush`); nothing locked, sent or written. */
+export function planDelivery(options: Selection & { targets: readonly PlanTarget[]; store: StateStore; events?: SyncEvents | undefined }): Delivery {
+  const { targets, store, events } = options;
+  const selection = { only: options.only, full: options.full };
+  return {
+    providers: selectProviders(targets.map((target) => target.definition.id), options.only),
+    dryRun: true,
+    rawLines: undefined,
+    deliver: (customer) => planPush(customer, targets, store, selection, events),
+  };
+}
+
+export type RunSyncOptions = RunSyncInput &
+  (
+    | { delivery: Delivery; engine?: never; only?: never; full?: never; dryRun?: never }
+    | {
+        /** Shorthand for `engineDelivery(engine, { only, full })`, or with `dryRun` a `planDelivery` of its providers. */
+        engine: SyncEngine;
+        delivery?: never;
+        only?: readonly ProviderId[] | undefined;
+        full?: boolean | undefined;
+        dryRun?: boolean | undefined;
+      }
+  ) & {
+    /** How a record becomes a customer. @default validateCustomer */
+    validate?: ((value: unknown) => CustomerValidation) | undefined;
+    /**
+     * Skip input lines byte-identical to the last line every provider confirmed for that customer, without parsing
+     * them (`rawFingerprint` of the adapters). Only where the delivery has `rawLines`.
+     */
+    rawFingerprint?: string | undefined;
+    /** Aborting stops reading; records already started finish, and the report says the run was interrupted. */
+    signal?: AbortSignal | undefined;
+    /** Records in flight at once. @default the delivery's, else 64 */
+    maxInFlight?: number | undefined;
+    onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
+    /**
+     * In a dry run: every request the run would send, as soon as it is planned (the report keeps only the first
+     * `LIST_CAP` of them). A promise it returns holds the record's place among those in flight until it settles, so
+     * a slow reader of the output slows the run down instead of filling memory.
+     */
+    onPlanned?: ((planned: PlannedRequest) => void | Promise<void>) | undefined;
+  };
 
 /** Confirmed lines written together: one transaction per batch instead of one per line. */
 const RAW_BATCH = 512;
 
 /**
- * Streams records through validation and the engine with bounded concurrency: reading waits while `maxInFlight`
- * records are being delivered, so memory stays bounded whatever the input's size. Never throws for a record.
+ * Streams records through validation and the delivery with bounded concurrency: reading waits while `maxInFlight`
+ * records are in flight, so memory stays bounded whatever the input's size. Never throws for a record; throws what
+ * a delivery threw, once the records in flight have settled.
  */
 export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
-  const { engine, signal } = options;
-  const providers = options.only ? engine.providers.filter((id) => options.only?.includes(id)) : engine.providers;
-  const builder = new ReportBuilder(providers, options.dryRun === true);
+  const delivery = options.delivery ?? deliveryOf(options.engine, options);
+  const { signal } = options;
+  const validate = options.validate ?? validateCustomer;
+  const builder = new ReportBuilder(delivery.providers, delivery.dryRun);
   const progress: Progress = { read: 0, invalid: 0, done: 0, sent: 0, failed: 0, perProvider: {} };
-  for (const id of providers) progress.perProvider[id] = { sent: 0, failed: 0 };
-  const limit = options.maxInFlight ?? 64;
+  for (const id of delivery.providers) progress.perProvider[id] = { sent: 0, failed: 0 };
+  const limit = Math.max(1, options.maxInFlight ?? delivery.maxInFlight ?? 64);
+  // A delivery that hands records on in batches gets a batch's worth of room, not one record at a time.
+  const room = Math.min(limit, Math.max(1, delivery.batchSize ?? 1));
   const inFlight = new Set<Promise<void>>();
   // The same customer twice in one input: the second waits for the first, so they never race on the state.
   const byCustomer = new Map<string, Promise<void>>();
-  const pushOptions = { only: options.only, full: options.full, dryRun: options.dryRun };
-  const raw = rawSkipping(options);
+  const fingerprint = options.rawFingerprint;
+  const raw = fingerprint === undefined || delivery.rawLines === undefined ? undefined : new RawLines(fingerprint, delivery.rawLines, delivery.providers);
+  /** What a delivery threw: nothing more is read, and the run throws it once the records in flight settled. */
+  let broken: { error: unknown } | undefined;
 
   const account = (result: PushResult): void => {
     builder.result(result);
@@ -93,54 +180,66 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
 
   /**
    * A parsed record's customer, or undefined once it is reported invalid. A valid record counts as read when its
-   * push starts: a run stopped in between did not read it.
+   * delivery starts: a run stopped in between did not read it.
    */
   const check = (record: SourceRecord): Customer | undefined => {
     if (record.error !== undefined) return invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
-    const checked = validateCustomer(record.value);
+    const checked = validate(record.value);
     if (checked.ok) return checked.customer;
     return invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
   };
 
-  const deliver = async (customer: Customer, hash: string | undefined): Promise<void> => {
-    const previous = byCustomer.get(customer.id);
-    const work = (async () => {
-      if (previous) await previous;
-      const result = await engine.push(customer, pushOptions);
-      account(result);
-      raw?.settle(customer.id, hash, result);
-      if (options.dryRun && options.onPlanned) await emitPlanned(result, options.onPlanned);
-    })();
-    byCustomer.set(customer.id, work);
-    try {
-      await work;
-    } finally {
-      if (byCustomer.get(customer.id) === work) byCustomer.delete(customer.id);
+  const handOver = async (customer: Customer, hash: string | undefined, previous: Promise<void> | undefined): Promise<void> => {
+    let result: PushResult;
+    if (previous) {
+      await previous;
+      const pending = delivery.deliver(customer);
+      // Handed on while the loop may be waiting already: nothing else would flush it.
+      await delivery.flush?.();
+      result = await pending;
+    } else {
+      result = await delivery.deliver(customer);
     }
+    account(result);
+    raw?.settle(customer.id, hash, result);
+    if (delivery.dryRun && options.onPlanned) await emitPlanned(result, options.onPlanned);
   };
 
-  /** Starts a push; a promise to await only when `maxInFlight` records are in flight. */
-  const take = (customer: Customer, hash: string | undefined): Promise<void> | undefined => {
+  /** Starts a delivery; true when `maxInFlight` records are in flight. */
+  const take = (customer: Customer, hash: string | undefined): boolean => {
     read();
-    const task = deliver(customer, hash).finally(() => {
-      inFlight.delete(task);
-      progress.done += 1;
-      options.onProgress?.(progress);
-    });
+    const task: Promise<void> = handOver(customer, hash, byCustomer.get(customer.id))
+      .catch((error: unknown) => {
+        broken ??= { error };
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        if (byCustomer.get(customer.id) === task) byCustomer.delete(customer.id);
+        progress.done += 1;
+        options.onProgress?.(progress);
+      });
+    byCustomer.set(customer.id, task);
     inFlight.add(task);
-    return inFlight.size >= limit ? Promise.race(inFlight) : undefined;
+    return inFlight.size >= limit;
+  };
+
+  const makeRoom = async (): Promise<void> => {
+    await delivery.flush?.();
+    while (inFlight.size > limit - room) await Promise.race(inFlight);
   };
 
   // A line every provider confirmed last time, byte for byte, is counted and left: no parse, no validation, no
-  // state read per record. Everything else is checked, then pushed.
+  // state read per record. Everything else is checked, then delivered.
   const unchanged = (): void => {
     read();
     builder.unchangedEverywhere();
     progress.done += 1;
   };
 
+  const stopped = (): boolean => signal?.aborted === true || broken !== undefined;
+
   for await (const batch of options.batches ?? singles(options.records)) {
-    if (signal?.aborted) break;
+    if (stopped()) break;
     const hashes = raw?.hashes(batch);
     const known = raw && hashes ? raw.known(hashes) : EMPTY;
     const pushes: Array<readonly [Customer, string | undefined]> = [];
@@ -160,16 +259,23 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
     // skipped while the provider holds the newer one.
     raw?.forget(pushes);
     for (const [customer, hash] of pushes) {
-      if (signal?.aborted) break;
-      const full = take(customer, hash);
-      if (full) await full;
+      if (stopped()) break;
+      if (take(customer, hash)) await makeRoom();
     }
     options.onProgress?.(progress);
   }
+  await delivery.flush?.();
   await Promise.all(inFlight);
+  if (broken) throw broken.error;
   raw?.flush();
   options.onProgress?.(progress);
   return builder.finish(signal?.aborted === true);
+}
+
+function deliveryOf(engine: SyncEngine, options: Selection & { dryRun?: boolean | undefined }): Delivery {
+  const selection = { only: options.only, full: options.full };
+  if (options.dryRun) return planDelivery({ ...selection, targets: engine.targets, store: engine.store, events: engine.events });
+  return engineDelivery(engine, selection);
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -178,14 +284,6 @@ async function emitPlanned(result: PushResult, onPlanned: (planned: PlannedReque
   for (const [provider, outcome] of Object.entries(result.providers) as Array<[ProviderId, PushResult['providers'][ProviderId]]>) {
     for (const request of outcome?.planned ?? []) await onPlanned({ customerId: result.customerId, provider, request });
   }
-}
-
-/** The raw-line bookkeeping of one run, when it applies. */
-function rawSkipping(options: RunSyncOptions) {
-  const fingerprint = options.rawFingerprint;
-  const store = options.engine.store;
-  if (fingerprint === undefined || options.only || options.full || options.dryRun || !isRawLineStore(store)) return undefined;
-  return new RawLines(fingerprint, store);
 }
 
 class RawLines {
@@ -198,6 +296,8 @@ class RawLines {
   constructor(
     fingerprint: string,
     readonly store: RawLineStore,
+    /** Every provider a line must be confirmed by: a result that leaves one out (a worker of another config) does not confirm it. */
+    readonly providers: readonly ProviderId[],
   ) {
     this.#hash = rawLineHasher(fingerprint);
   }
@@ -215,7 +315,10 @@ class RawLines {
   /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */
   settle(customerId: string, hash: string | undefined, result: PushResult): void {
     if (hash === undefined) return;
-    const confirmed = Object.values(result.providers).every((o) => o?.status === 'created' || o?.status === 'updated' || o?.status === 'unchanged');
+    const confirmed = this.providers.every((id) => {
+      const status = result.providers[id]?.status;
+      return status === 'created' || status === 'updated' || status === 'unchanged';
+    });
     const twice = this.#seen.has(customerId);
     this.#seen.add(customerId);
     this.#pending.push([customerId, confirmed && !twice ? hash : null]);

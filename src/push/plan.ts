@@ -1,3 +1,4 @@
+import type { Adapter } from '../adapter/adapter.js';
 import type { ProviderDefinition, RequestSpec } from '../adapter/definition.js';
 import { PathSegmentError } from '../adapter/path.js';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
@@ -17,6 +18,11 @@ import type { ProviderOutcome } from './outcome.js';
 export interface PlanTarget {
   definition: ProviderDefinition;
   createMissing: boolean;
+}
+
+/** An adapter as a plan sees it: no pipeline, nothing opened. */
+export function planTarget(adapter: Adapter): PlanTarget {
+  return { definition: adapter.definition, createMissing: adapter.definition.createMissing?.(adapter.options) ?? false };
 }
 
 /** The id the input record itself names for this provider. */

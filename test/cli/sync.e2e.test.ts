@@ -127,7 +127,9 @@ describe('customer-sync sync against the sandbox', () => {
 
   it('exits 2 on bad flags, a bad config, a missing input', async () => {
     expect((await cli(['sync', '--config', config], { cwd: tmp.dir })).code).toBe(2);
-    expect((await cli(['sync', '--config', config, '--input', 'x.ndjson', '--only', 'stripe'], { cwd: tmp.dir })).code).toBe(2);
+    const only = await cli(['sync', '--config', config, '--input', 'x.ndjson', '--only', 'stripe'], { cwd: tmp.dir });
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain(`--only: unknown provider "stripe" (configured: ${PROVIDERS.join(', ')})`);
     writeFileSync(join(tmp.dir, 'bad.json'), '{"providers": {"yativo": {"token": "${NOPE}"}}}');
     const bad = await cli(['sync', '--config', 'bad.json', '--input', 'x.ndjson'], { cwd: tmp.dir });
     expect(bad.code).toBe(2);

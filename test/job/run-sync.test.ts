@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
 import { rawFingerprint } from '../../src/job/raw-lines.js';
-import { runSync } from '../../src/job/run-sync.js';
+import { runSync, type Delivery } from '../../src/job/run-sync.js';
+import type { CustomerValidation } from '../../src/model/customer.js';
+import type { Customer } from '../../src/model/types.js';
+import type { PushResult } from '../../src/push/engine.js';
 import { SyncEngine } from '../../src/push/engine.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { isUnparsed, openSource, type SourceItem } from '../../src/sources/index.js';
@@ -184,5 +187,82 @@ describe('runSync --dry-run', () => {
       release();
       await engine.close();
     }
+  });
+});
+
+describe('runSync with a delivery of its own', () => {
+  /** Holds customers until `flush` or a full batch, like the queue; answers `updated` everywhere a tick later. */
+  class BatchingDelivery implements Delivery {
+    readonly providers = ['yativo'];
+    readonly dryRun = false;
+    readonly rawLines = undefined;
+    readonly batchSize = 3;
+    readonly handed: string[] = [];
+    readonly batches: string[][] = [];
+    #held: Array<{ customer: Customer; resolve: (result: PushResult) => void }> = [];
+
+    deliver(customer: Customer): Promise<PushResult> {
+      return new Promise((resolve) => {
+        this.handed.push(`${customer.id} ${customer.name ?? ''}`.trim());
+        this.#held.push({ customer, resolve });
+        if (this.#held.length >= this.batchSize) void this.flush();
+      });
+    }
+
+    async flush(): Promise<void> {
+      const batch = this.#held.splice(0);
+      if (batch.length === 0) return;
+      this.batches.push(batch.map(({ customer }) => customer.id));
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const { customer, resolve } of batch) {
+        resolve({ customerId: customer.id, providers: { yativo: { status: 'updated', warnings: [], requests: 1, retries: 0 } } });
+      }
+    }
+  }
+
+  async function* records(values: unknown[]) {
+    for (const [i, value] of values.entries()) yield { line: i + 1, value };
+  }
+
+  it('hands records on in batches, flushes before it waits, and keeps a customer met twice in input order', async () => {
+    const delivery = new BatchingDelivery();
+    const input: Array<{ id: string; email: string; name?: string }> = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ id: `c-${i}`, email: `p${i}@example.com` }));
+    input.splice(2, 0, { id: 'c-1', email: 'p1@example.com', name: 'Second' });
+    const report = await runSync({ delivery, records: records(input), maxInFlight: 4 });
+    expect(report.records).toEqual({ read: 8, invalid: 0 });
+    expect(report.providers.yativo).toMatchObject({ updated: 8, requests: 8 });
+    // The second record of c-1 is handed on only once the first one's result is in.
+    expect(delivery.handed.indexOf('c-1 Second')).toBeGreaterThan(delivery.handed.indexOf('c-1'));
+    expect(delivery.batches.flat().sort()).toEqual(['c-1', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7']);
+    expect(delivery.batches[0]).toEqual(['c-1', 'c-2', 'c-3']);
+  });
+
+  it('validates with the validate it is given', async () => {
+    const delivery = new BatchingDelivery();
+    const validate = (value: unknown): CustomerValidation =>
+      (value as { id: string }).id === 'bad'
+        ? { ok: false, customerId: 'bad', issues: [{ path: 'id', message: 'refused by this model' }] }
+        : { ok: true, customer: value as Customer };
+    const report = await runSync({ delivery, records: records([{ id: 'bad' }, { id: 'c-1', anything: true }]), validate });
+    expect(report.invalid).toEqual([{ line: 1, customerId: 'bad', issues: [{ path: 'id', message: 'refused by this model' }] }]);
+    expect(report.providers.yativo).toMatchObject({ updated: 1 });
+  });
+
+  it('throws what a delivery threw once the records in flight settled, and reads no further', async () => {
+    let delivered = 0;
+    const delivery: Delivery = {
+      providers: ['yativo'],
+      dryRun: false,
+      rawLines: undefined,
+      deliver: async (customer) => {
+        delivered += 1;
+        if (customer.id === 'c-2') throw new Error('queue gone');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return { customerId: customer.id, providers: { yativo: { status: 'updated', warnings: [], requests: 1, retries: 0 } } };
+      },
+    };
+    const input = Array.from({ length: 50 }, (_, i) => ({ id: `c-${i + 1}`, email: `p${i + 1}@example.com` }));
+    await expect(runSync({ delivery, records: records(input), maxInFlight: 2 })).rejects.toThrow('queue gone');
+    expect(delivered).toBeLessThan(50);
   });
 });

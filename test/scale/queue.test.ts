@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
 import { yativo } from '../../adapters/yativo/index.js';
@@ -10,6 +12,8 @@ import { NAMESPACE_ENV } from '../../src/queue/settings.js';
 import { PushWorker } from '../../src/queue/worker.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { MemoryStateStore } from '../../src/state/memory-store.js';
+import { SqliteStateStore } from '../../src/state/sqlite-store.js';
+import type { StateStore } from '../../src/state/store.js';
 import { createCustomerSync, type CustomerSync } from '../../src/sync.js';
 import { cli, customer, ndjson, tempDir } from '../cli/helpers.js';
 import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
@@ -45,9 +49,10 @@ function library(): CustomerSync {
   return sync;
 }
 
-async function startWorker(): Promise<PushWorker> {
+/** A worker on `store` (the engine closes it with the worker): the config's state, where a test needs the coordinator to share it. */
+async function startWorker(store: StateStore = new MemoryStateStore()): Promise<PushWorker> {
   const shared = new SharedLimits(REDIS_URL, namespace);
-  const engine = new SyncEngine(adapters(), new MemoryStateStore(), { retries: 2, minDelayMs: 5 }, { shared });
+  const engine = new SyncEngine(adapters(), store, { retries: 2, minDelayMs: 5 }, { shared });
   const worker = new PushWorker({ redis: REDIS_URL, namespace, engine, concurrency: 4 });
   closers.push(() => worker.close());
   await worker.start();
@@ -135,6 +140,88 @@ describe('sync --queue', () => {
     const second = JSON.parse((await run()).stdout) as SyncReport;
     expect(second.providers.yativo).toMatchObject({ unchanged: 4, requests: 0 });
     expect(second.providers['invisible-collector']).toMatchObject({ unchanged: 3, failed: 1 });
+  });
+
+  /** A deployment in a scratch folder: the config (SQLite state at its default path there) and an NDJSON file. */
+  function deployment(records: unknown[]) {
+    const tmp = tempDir();
+    closers.push(async () => tmp.remove());
+    const config = writeConfig(tmp.dir, {
+      providers: {
+        yativo: { baseUrl: sandbox.urls.yativo, token: sandbox.credentials.yativo.token },
+        'invisible-collector': { baseUrl: sandbox.urls['invisible-collector'], token: sandbox.credentials['invisible-collector'].token, createMissing: true },
+      },
+      redis: REDIS_URL,
+    });
+    const input = join(tmp.dir, 'customers.ndjson');
+    const write = (lines: unknown[]): void => writeFileSync(input, ndjson(lines));
+    write(records);
+    const run = (...flags: string[]) =>
+      cli(['sync', '--queue', '--config', config, '--input', input, '--json', ...flags], { cwd: tmp.dir, env: { [NAMESPACE_ENV]: namespace } });
+    return { dir: tmp.dir, write, run };
+  }
+
+  it('queues nothing for a line every provider confirmed last time: the raw-line skip, as without --queue', async () => {
+    await startWorker();
+    const { run, write } = deployment([customer(1), customer(2), customer(3)]);
+    const first = JSON.parse((await run()).stdout) as SyncReport;
+    expect(first.providers.yativo).toMatchObject({ created: 3 });
+    expect((await counts()).completed).toBe(3);
+
+    const second = await run();
+    expect(second.code).toBe(0);
+    const report = JSON.parse(second.stdout) as SyncReport;
+    expect(report.records).toEqual({ read: 3, invalid: 0 });
+    expect(report.providers.yativo).toMatchObject({ unchanged: 3, requests: 0 });
+    expect(report.providers['invisible-collector']).toMatchObject({ unchanged: 3, requests: 0 });
+    expect(await counts()).toMatchObject({ waiting: 0, completed: 3 });
+
+    // A changed line is queued, the others are not.
+    write([customer(1), customer(2, { lastName: 'Changed' }), customer(3)]);
+    const third = JSON.parse((await run()).stdout) as SyncReport;
+    expect(third.providers.yativo).toMatchObject({ unchanged: 2, updated: 1 });
+    expect((await counts()).completed).toBe(4);
+  });
+
+  it('--dry-run plans against the config\'s state and queues nothing', async () => {
+    const { dir, run, write } = deployment([customer(1)]);
+    // The worker delivers with the config's state (its default path in the deployment's folder).
+    await startWorker(SqliteStateStore.open(join(dir, '.customer-sync/state.db')));
+    expect((await run()).code).toBe(0);
+    const before = { jobs: await counts(), yativo: sandbox.stats('yativo').requests, ic: sandbox.stats('invisible-collector').requests };
+
+    write([customer(1), customer(2)]);
+    const dry = await run('--dry-run');
+    expect(dry.code).toBe(0);
+    const report = JSON.parse(dry.stdout) as SyncReport;
+    expect(report.dryRun).toBe(true);
+    expect(report.providers.yativo).toMatchObject({ unchanged: 1, created: 1, requests: 0 });
+    // Invisible Collector addresses a customer by our id: an update, which would create on a 404.
+    expect(report.providers['invisible-collector']).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(report.planned?.map((p) => `${p.customerId} ${p.provider} ${p.request.method} ${p.request.path}`)).toEqual([
+      'c-2 yativo POST /customer',
+      'c-2 invisible-collector PUT /customers/c-2',
+    ]);
+    expect(await counts()).toEqual(before.jobs);
+    expect(sandbox.stats('yativo').requests).toBe(before.yativo);
+    expect(sandbox.stats('invisible-collector').requests).toBe(before.ic);
+
+    // Printed as a plain dry run prints it.
+    const text = await cli(['sync', '--queue', '--dry-run', '--config', join(dir, 'config.json'), '--input', join(dir, 'customers.ndjson')], {
+      cwd: dir,
+      env: { [NAMESPACE_ENV]: namespace },
+    });
+    expect(text.stdout).toContain(`c-2 → yativo: POST ${sandbox.urls.yativo}/customer`);
+    expect(text.stdout).toContain('Dry run: nothing was sent.');
+  });
+
+  it('--state does not apply with --queue, dry run or not', async () => {
+    const { run } = deployment([customer(1)]);
+    for (const flags of [[], ['--dry-run']]) {
+      const refused = await run('--state', 'other.db', ...flags);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('--state does not apply with --queue');
+    }
   });
 
   it('exits 2 when the config has no redis', async () => {

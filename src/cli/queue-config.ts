@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { UsageError, type CliIo } from '../cli/io.js';
+import { UsageError, type CliIo } from './io.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
-import { checkRedis } from './redis-check.js';
-import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from './settings.js';
+import { checkRedis } from '../queue/redis-check.js';
+import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 
 /** What `worker` and `sync --queue` share before they start: the config, and its Redis reachable. */
 export async function loadQueueConfig(path: string, io: CliIo, command: string): Promise<{ loaded: LoadedConfig; location: Required<QueueLocation> }> {
