@@ -1,8 +1,8 @@
 import type { Adapter } from '../adapter/adapter.js';
-import type { RetryOptions } from '../adapter/definition.js';
+import type { ProviderDefinition, RetryOptions } from '../adapter/definition.js';
 import { SyncEvents } from '../events.js';
 import type { Customer } from '../model/types.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { SharedLimits } from '../pipeline/shared-limits.js';
 import type { StateStore } from '../state/store.js';
 import { deliver, type DeliverOptions } from './deliver.js';
@@ -73,6 +73,11 @@ export class SyncEngine {
 
   get providers(): ProviderId[] {
     return this.#runtimes.map((runtime) => runtime.id);
+  }
+
+  /** The definitions of the providers, in order: what a model of these providers is made from. */
+  get definitions(): ProviderDefinition[] {
+    return this.#runtimes.map((runtime) => runtime.target.definition);
   }
 
   get closed(): boolean {

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { validateCustomer } from '../model/customer.js';
+import { customerModel, type CustomerModel } from '../model/customer.js';
 import type { SyncEngine } from '../push/engine.js';
 import { jobDataSchema, serializeResult, type PushJobData, type SerializedResult } from './job.js';
 import { bullOptions, QUEUE_NAME, workerTiming, type QueueLocation } from './settings.js';
@@ -7,6 +7,11 @@ import { bullOptions, QUEUE_NAME, workerTiming, type QueueLocation } from './set
 export interface PushWorkerOptions extends QueueLocation {
   /** The engine that delivers: its adapters, pipeline and state (PostgreSQL when several workers share one). */
   engine: SyncEngine;
+  /**
+   * Validates each job's customer again (another version may have queued it). The config's model, so that the ids of
+   * its providers of the user's own are accepted in `providerIds`. @default the model of the engine's adapters
+   */
+  model?: CustomerModel | undefined;
   /** Jobs (customers) in progress at once in this process. @default 4 */
   concurrency?: number | undefined;
   /** See `DEFAULT_LOCK_MS`. @default 30000 */
@@ -24,10 +29,12 @@ export interface PushWorkerOptions extends QueueLocation {
 export class PushWorker {
   readonly worker: Worker<PushJobData, SerializedResult>;
   readonly #engine: SyncEngine;
+  readonly #model: CustomerModel;
   #closing: Promise<void> | undefined;
 
   constructor(options: PushWorkerOptions) {
     this.#engine = options.engine;
+    this.#model = options.model ?? customerModel(options.engine.definitions);
     const concurrency = options.concurrency ?? 4;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a whole number, at least 1');
     // No BullMQ `limiter`: the engine's limiters, shared through Redis, already space each provider's requests,
@@ -75,7 +82,7 @@ export class PushWorker {
     if (!data.success) throw new UnrecoverableError('the job data is not a customer-sync push');
     // Validated again here: the job may come from another version of customer-sync, and a typed Customer is what
     // the engine takes. The producer validated it already, so this fails only for such a job; no retry helps it.
-    const checked = validateCustomer(data.data.customer);
+    const checked = this.#model.validate(data.data.customer);
     if (!checked.ok) {
       const paths = checked.issues.map((issue) => issue.path || '(record)').join(', ');
       throw new UnrecoverableError(`the job's customer is not valid (${paths})`);
