@@ -1,11 +1,12 @@
 import { payloadHash } from '../push/hash.js';
+import { INTENT_BODY_PROVIDERS } from './record-shapes.js';
 
 /**
  * An intent as stored before SQLite schema 3 and PostgreSQL schema 2 brought to today's shape (`CreateIntent`),
  * by both stores' migrations: the whole update body (`updateBody`, personal data) becomes its hash,
  * `updateHash = payloadHash(undefined, updateBody)`, in the same place among the keys; and the create request's
- * body goes, except at Yativo, the one provider that took an idempotency key when this shipped (a replay under
- * the same key must send the same bytes). Fixed in time like the migrations that call it: never edit it.
+ * body goes, except at the built-in providers that take an idempotency key (a replay under the same key must send
+ * the same bytes; states of that time hold built-in providers only). Fixed in time like the migrations that call it: never edit it.
  * Returns `undefined` when there is nothing to change, or when the intent is not an object whose `updateBody` is
  * an object (a broken row is left as it is, for the integrity check to report).
  */
@@ -23,7 +24,7 @@ export function minimiseLegacyIntent(provider: string, intent: unknown): Record<
     changed = true;
   }
   const request = next.request;
-  if (provider !== 'yativo' && isObject(request) && 'body' in request) {
+  if (!INTENT_BODY_PROVIDERS.includes(provider) && isObject(request) && 'body' in request) {
     const { body: _body, ...rest } = request;
     next.request = rest;
     changed = true;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { z } from 'zod';
-import { failureSchema, intentSchemaFor, KNOWN_PROVIDERS } from './record-shapes.js';
+import { failureSchema, intentSchemaFor, isProviderIdForm } from './record-shapes.js';
 import { PG_SCHEMA_VERSION, readVersion } from './postgres-schema.js';
 
 /** The indexes the migrations make besides the primary key: a missing one leaves a query scanning every row. */
@@ -45,7 +45,7 @@ export async function checkIntegrity(client: pg.ClientBase, s: string): Promise<
     `SELECT provider, count(*)::int AS n FROM ${table} GROUP BY provider ORDER BY provider`,
   );
   for (const { provider, n } of providers.rows) {
-    if (!KNOWN_PROVIDERS.includes(provider)) problems.push(`${n} link(s) for unknown provider ${JSON.stringify(provider)}`);
+    if (!isProviderIdForm(provider)) problems.push(`${n} link(s) whose provider ${JSON.stringify(provider)} is not a provider id`);
   }
 
   const columns = `SELECT customer_id, provider, last_failure, intent FROM ${table}

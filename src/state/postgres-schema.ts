@@ -40,8 +40,8 @@ const MIGRATIONS: ReadonlyArray<(client: pg.ClientBase, s: string) => Promise<un
       WHERE intent IS NOT NULL OR last_failure IS NOT NULL;`),
   // v2 (SQLite's v3): `customersLinkedTo` looks links up by the provider's id (partial: a link without one is never
   // asked for, and `provider_id = $2` implies the index's WHERE); and every stored intent keeps the least personal
-  // data a replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but at
-  // Yativo. The index is built inside the transaction, not CONCURRENTLY: writes to links wait for it, once.
+  // data a replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but where a
+  // key needs it. The index is built inside the transaction, not CONCURRENTLY: writes to links wait for it, once.
   async (client, s) => {
     await client.query(`CREATE INDEX links_provider_id ON ${s}.links (provider, provider_id) WHERE provider_id IS NOT NULL`);
     await minimiseIntents(client, s);

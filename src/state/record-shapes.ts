@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_KINDS } from '../errors/kinds.js';
-import { PROVIDER_IDS } from '../providers.js';
+import { BUILT_IN } from '../providers.js';
 
 // Shapes of the stored JSON (`CreateIntent`, `FailureRecord`), checked by every store's integrity check: a row
 // that does not parse would break every run. An intent must be exactly what this build writes: a key it does not
@@ -26,10 +26,12 @@ export const intentSchema = z.strictObject({
 });
 
 /**
- * The providers whose create intents keep the request body: those that take an idempotency key, where a replay
- * must send the same bytes under the same key (today Yativo alone). Every other intent is stored without it.
+ * The built-in providers whose create intents keep the request body: those that take an idempotency key, where a
+ * replay must send the same bytes under the same key. Every other built-in provider's intent is stored without it.
  */
-export const INTENT_BODY_PROVIDERS: readonly string[] = ['yativo'];
+export const INTENT_BODY_PROVIDERS: readonly string[] = [...BUILT_IN.values()]
+  .filter((definition) => definition.idempotencyHeader !== undefined)
+  .map((definition) => definition.id);
 
 const keyedIntentSchema = intentSchema;
 const keylessIntentSchema = intentSchema.superRefine((intent, ctx) => {
@@ -42,8 +44,12 @@ const keylessIntentSchema = intentSchema.superRefine((intent, ctx) => {
   }
 });
 
-/** The shape of an intent stored for `provider`: with a request body only where the provider takes a key. */
+/**
+ * The shape of an intent stored for `provider`: with a request body only where a built-in provider takes a key. A
+ * provider of the user's own may keep one or not (its definition decides, and the state does not see it).
+ */
 export function intentSchemaFor(provider: string): z.ZodType {
+  if (!BUILT_IN.has(provider)) return keyedIntentSchema;
   return INTENT_BODY_PROVIDERS.includes(provider) ? keyedIntentSchema : keylessIntentSchema;
 }
 
@@ -54,4 +60,7 @@ export const failureSchema = z.object({
   at: z.string(),
 });
 
-export const KNOWN_PROVIDERS: readonly string[] = PROVIDER_IDS;
+/** A provider id's form (`defineProvider` checks the same): links of a provider of the user's own are as valid. */
+export function isProviderIdForm(provider: string): boolean {
+  return /^[a-z][a-z0-9-]{0,63}$/.test(provider);
+}

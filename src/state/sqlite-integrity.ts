@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import { failureSchema, intentSchemaFor, KNOWN_PROVIDERS } from './record-shapes.js';
+import { failureSchema, intentSchemaFor, isProviderIdForm } from './record-shapes.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 
 /** The indexes the migrations make: a missing one leaves a query scanning millions of rows. */
@@ -45,7 +45,7 @@ export function prepareIntegrityCheck(db: Database.Database): () => string[] {
     const present = new Set(indexes.all());
     for (const index of INDEXES) if (!present.has(index)) problems.push(`index ${index} is missing`);
     for (const { provider, n } of providers.all()) {
-      if (!KNOWN_PROVIDERS.includes(provider)) problems.push(`${n} link(s) for unknown provider ${JSON.stringify(provider)}`);
+      if (!isProviderIdForm(provider)) problems.push(`${n} link(s) whose provider ${JSON.stringify(provider)} is not a provider id`);
     }
     const dates = badDates.get() ?? 0;
     if (dates > 0) problems.push(`${dates} link(s) with an updated_at that is not an ISO date`);

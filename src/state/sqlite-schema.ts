@@ -41,7 +41,7 @@ const MIGRATIONS: readonly Migration[] = [
    CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`,
   // v3: `customersLinkedTo` looks links up by the provider's id (partial: a link without one is never asked for,
   // and `provider_id = ?` implies the index's WHERE); and every stored intent keeps the least personal data a
-  // replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but at Yativo.
+  // replay needs (see minimiseLegacyIntent): the update body becomes its hash, the create body goes but where a key needs it.
   (db) => {
     db.exec(`CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;`);
     minimiseIntents(db);

@@ -720,11 +720,11 @@ describe('PostgresStateStore', () => {
       await admin.query(
         `UPDATE ${LINKS} SET last_failure = replace(last_failure::text, '"transient"', '"oops"')::json WHERE customer_id = 'cus_3'`,
       );
-      await admin.query(`INSERT INTO ${LINKS} (customer_id, provider) VALUES ('cus_4', 'acme')`);
+      await admin.query(`INSERT INTO ${LINKS} (customer_id, provider) VALUES ('cus_4', 'Acme Billing!')`);
       const problems = await store.integrityCheck();
       expect(problems).toEqual(
         expect.arrayContaining([
-          '1 link(s) for unknown provider "acme"',
+          '1 link(s) whose provider "Acme Billing!" is not a provider id',
           expect.stringMatching(/^link \("cus_2", yativo\): intent\.status /),
           expect.stringMatching(/^link \("cus_3", fatora\): last_failure\.kind /),
         ]),

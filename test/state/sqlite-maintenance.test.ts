@@ -125,6 +125,13 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
       await memory.close();
     });
 
+    it('holds the links of a provider of the user\'s own as valid, with or without a create body', async () => {
+      await t.store.recordIntent('cus_1', 'acme-billing', intentFixture({}, 'yativo'));
+      await t.store.recordIntent('cus_2', 'acme-billing', intentFixture({}, 'fatora'));
+      await t.store.recordSuccess('cus_3', 'acme-billing', { providerId: '42', payloadHash: 'h'.repeat(43) });
+      expect(t.store.integrityCheck()).toEqual([]);
+    });
+
     it('reports rows another program broke', async () => {
       await t.store.recordIntent('cus_1', 'yativo', intentFixture());
       await t.store.recordIntent('cus_2', 'yativo', intentFixture());
@@ -134,13 +141,13 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
         db.prepare(`UPDATE links SET intent = '{"idempotencyKey": ' WHERE customer_id = 'cus_1'`).run();
         db.prepare(`UPDATE links SET intent = json_set(intent, '$.status', 'maybe') WHERE customer_id = 'cus_2'`).run();
         db.prepare(`UPDATE links SET last_failure = json_set(last_failure, '$.kind', 'oops') WHERE customer_id = 'cus_3'`).run();
-        db.prepare(`INSERT INTO links (customer_id, provider, updated_at) VALUES ('cus_4', 'acme', 'yesterday')`).run();
+        db.prepare(`INSERT INTO links (customer_id, provider, updated_at) VALUES ('cus_4', 'Acme Billing!', 'yesterday')`).run();
       });
       const problems = t.store.integrityCheck();
       expect(problems).toEqual(
         expect.arrayContaining([
           'CHECK constraint failed in links',
-          '1 link(s) for unknown provider "acme"',
+          '1 link(s) whose provider "Acme Billing!" is not a provider id',
           '1 link(s) with an updated_at that is not an ISO date',
           'link ("cus_1", yativo): intent is not valid JSON',
           expect.stringMatching(/^link \("cus_2", yativo\): intent\.status /),
