@@ -1,4 +1,5 @@
 import { OptionsError } from '../errors/validation-error.js';
+import { isProviderIdForm } from '../provider-id.js';
 import type { Adapter } from './adapter.js';
 import { createAdapter } from './create-adapter.js';
 import type { CommonAdapterOptions, ProviderDefinition } from './definition.js';
@@ -14,8 +15,6 @@ export interface ProviderFactory<Options extends CommonAdapterOptions = CommonAd
   readonly definition: ProviderDefinition<Options>;
 }
 
-/** Lower-case letters, digits and `-`, from a letter: a config key, a CLI word and a URL path segment as it is. */
-const ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
 /**
  * Turns a provider definition (the shape every built-in adapter uses, see `ProviderDefinition`) into an adapter
@@ -51,7 +50,7 @@ function checkDefinition(definition: ProviderDefinition): void {
   if (definition === null || typeof definition !== 'object') {
     throw new OptionsError('Invalid provider definition', [{ path: '', message: 'must be an object' }]);
   }
-  if (typeof definition.id !== 'string' || !ID_PATTERN.test(definition.id)) {
+  if (!isProviderIdForm(definition.id)) {
     issues.push({ path: 'id', message: 'must be lower-case letters, digits and "-", starting with a letter (at most 64)' });
   }
   if (typeof definition.name !== 'string' || definition.name.trim() === '') issues.push({ path: 'name', message: 'is required' });

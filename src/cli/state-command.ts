@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
 import { isProviderId, PROVIDER_IDS } from '../providers.js';
-import type { ProviderId } from '../provider-id.js';
+import { isProviderIdForm, type ProviderId } from '../provider-id.js';
 import type { AttentionRecord, Resolution } from '../state/sqlite-store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 
@@ -88,7 +88,7 @@ export interface ResolveFlags extends StateFlags {
  */
 export async function stateResolveCommand(flags: ResolveFlags, io: CliIo): Promise<number> {
   // A provider of the user's own keeps its links in the same state, under its id.
-  if (!isProviderId(flags.provider) && !/^[a-z][a-z0-9-]{0,63}$/.test(flags.provider)) {
+  if (!isProviderId(flags.provider) && !isProviderIdForm(flags.provider)) {
     throw new UsageError(`unknown provider "${flags.provider}" (built-in: ${PROVIDER_IDS.join(', ')}, or the id of a provider of your own)`);
   }
   if ((flags.providerId === undefined) === (flags.allowCreate !== true)) {

@@ -4,7 +4,7 @@ import { ERROR_KINDS } from '../errors/kinds.js';
 import { providerError } from '../errors/provider-errors.js';
 import type { Customer } from '../model/types.js';
 import { OptionsError } from '../errors/validation-error.js';
-import type { ProviderId } from '../provider-id.js';
+import { isProviderIdForm, PROVIDER_ID_PATTERN, type ProviderId } from '../provider-id.js';
 import type { PushResult } from '../push/engine.js';
 import { stableStringify } from '../push/hash.js';
 
@@ -21,9 +21,8 @@ export interface EnqueueOptions {
   full?: boolean | undefined;
 }
 
-/** A provider id's form (`defineProvider` checks the same): which ids a worker knows is the worker's config's business. */
-const PROVIDER_ID = /^[a-z][a-z0-9-]{0,63}$/;
-const providerId = z.string().regex(PROVIDER_ID);
+/** Which ids a worker knows is its config's business: here, only the form of an id. */
+const providerId = z.string().regex(PROVIDER_ID_PATTERN);
 
 /** A job's data as read back from Redis: another version of customer-sync may have written it. */
 export const jobDataSchema = z.object({
@@ -35,7 +34,7 @@ export const jobDataSchema = z.object({
 /** The job data of a push; throws an `OptionsError` naming `only` when it holds something not a provider id. */
 export function jobData(customer: Customer, options: EnqueueOptions = {}): PushJobData {
   const data: PushJobData = { customer };
-  const unknown = options.only?.filter((id) => typeof id !== 'string' || !PROVIDER_ID.test(id)) ?? [];
+  const unknown = options.only?.filter((id) => !isProviderIdForm(id)) ?? [];
   if (unknown.length > 0) {
     throw new OptionsError('Invalid enqueue options', [{ path: 'only', message: 'not a provider id: lower-case letters, digits and "-"' }]);
   }

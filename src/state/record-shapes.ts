@@ -60,7 +60,5 @@ export const failureSchema = z.object({
   at: z.string(),
 });
 
-/** A provider id's form (`defineProvider` checks the same): links of a provider of the user's own are as valid. */
-export function isProviderIdForm(provider: string): boolean {
-  return /^[a-z][a-z0-9-]{0,63}$/.test(provider);
-}
+/** Links of a provider of the user's own are as valid as a built-in one's: only the id's form is checked. */
+export { isProviderIdForm } from '../provider-id.js';
