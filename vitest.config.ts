@@ -1,8 +1,19 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  // The package's own name resolves to its sources (as tsconfig.json's `paths` does for tsc and tsx), so that
+  // examples/ import 'customer-sync' as a user does, without a build.
+  resolve: {
+    alias: [
+      { find: /^customer-sync$/, replacement: here('./src/index.ts') },
+      { find: /^customer-sync\/adapters\/([a-z-]+)$/, replacement: here('./adapters/$1/index.ts') },
+    ],
+  },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Apart: the packed build (npm run test:pack) and the tests that need Redis and PostgreSQL (npm run test:scale).
     exclude: ['test/pack/**', 'test/scale/**', 'test/state/postgres-store.test.ts', 'test/state/upgrade-postgres.test.ts', 'node_modules/**'],
     environment: 'node',
