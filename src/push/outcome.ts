@@ -18,6 +18,6 @@ export interface ProviderOutcome {
   requests: number;
   /** Of those, how many were retries. */
   retries: number;
-  /** With `dryRun`: the requests that would be sent, in order. */
+  /** In a dry run (`plan.ts`): the requests that would be sent, in order. */
   planned?: RequestSpec[];
 }
