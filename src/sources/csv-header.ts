@@ -1,4 +1,4 @@
-import { CUSTOMER_FIELD_PATHS, NUMERIC_FIELD_PATHS, validateCustomer } from '../model/customer.js';
+import { customerModel, type CustomerModel } from '../model/customer.js';
 import { inputError, type Input } from './input.js';
 import { closestPath } from '../model/suggest.js';
 
@@ -6,7 +6,7 @@ import { closestPath } from '../model/suggest.js';
 export interface CsvColumn {
   /** `['address', 'city']` for the header `address.city`. */
   path: readonly string[];
-  /** Whole-number cells become numbers (`providerIds.fatora`). */
+  /** Whole-number cells become numbers (the `providerIds` of providers whose ids are integers). */
   numeric: boolean;
 }
 
@@ -18,18 +18,16 @@ export interface HeaderRules {
   required: readonly string[];
 }
 
-/** The fields a record cannot do without: those an empty record is reported for (`id`, `email`). */
-function requiredPaths(known: readonly string[]): string[] {
-  const result = validateCustomer({});
+/** The columns a CSV file may have for `model`: its fields, those holding numbers, and those no record can lack. */
+export function headerRulesFor(model: CustomerModel): HeaderRules {
+  // The fields a record cannot do without: those an empty record is reported for (`id`, `email`).
+  const result = model.validate({});
   const paths = result.ok ? [] : result.issues.map((issue) => issue.path);
-  return known.filter((path) => paths.includes(path));
+  return { known: model.fieldPaths, numeric: model.numericPaths, required: model.fieldPaths.filter((path) => paths.includes(path)) };
 }
 
-export const CUSTOMER_HEADER_RULES: HeaderRules = {
-  known: CUSTOMER_FIELD_PATHS,
-  numeric: NUMERIC_FIELD_PATHS,
-  required: requiredPaths(CUSTOMER_FIELD_PATHS),
-};
+/** The columns of the built-in providers' model. */
+export const CUSTOMER_HEADER_RULES: HeaderRules = headerRulesFor(customerModel());
 
 /** A name that looks like a field path is shown in messages; anything else may be data (a missing header row). */
 const SHOWABLE = /^[A-Za-z_][\w.-]{0,63}$/;

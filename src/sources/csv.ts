@@ -1,4 +1,4 @@
-import { type CsvColumn, parseHeader } from './csv-header.js';
+import { CUSTOMER_HEADER_RULES, type CsvColumn, type HeaderRules, parseHeader } from './csv-header.js';
 import { csvRows } from './csv-rows.js';
 import { inputError, type Input } from './input.js';
 import type { SourceRecord } from './types.js';
@@ -52,14 +52,14 @@ export function rowToRecord(
  * produced. A record carries the line where its row starts, so a quoted multi-line cell does not shift it. No `raw`:
  * a row's text means nothing without the header (the same text under reordered columns is another record).
  */
-export async function* csvRecords(input: Input, maxRecordBytes: number): AsyncGenerator<SourceRecord> {
+export async function* csvRecords(input: Input, maxRecordBytes: number, rules: HeaderRules = CUSTOMER_HEADER_RULES): AsyncGenerator<SourceRecord> {
   let columns: CsvColumn[] | undefined;
   for await (const row of csvRows(input.chunks(), maxRecordBytes)) {
     if (columns === undefined) {
       if (row.error !== undefined) {
         throw inputError(input, `the CSV header row (line ${row.line}) is malformed: ${row.error}`);
       }
-      columns = parseHeader(row.cells, input);
+      columns = parseHeader(row.cells, input, rules);
       continue;
     }
     if (row.error !== undefined) {

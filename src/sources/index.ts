@@ -3,18 +3,20 @@ import { openInput, resolveFormat, type Input } from './input.js';
 import { jsonArrayRecords } from './json-array.js';
 import { DEFAULT_MAX_RECORD_BYTES } from './limits.js';
 import { ndjsonBatches } from './ndjson.js';
+import type { CustomerModel } from '../model/customer.js';
+import { headerRulesFor } from './csv-header.js';
 import { isUnparsed, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord } from './types.js';
 
 export { SourceError } from './errors.js';
 export { isUnparsed, SOURCE_FORMATS, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord, type UnparsedLine } from './types.js';
 
 /** CSV and JSON records one at a time (each is parsed as it is read); NDJSON lines grouped as read, unparsed. */
-function batchesOf(format: SourceFormat, input: Input, maxRecordBytes: number): AsyncGenerator<readonly SourceItem[]> {
+function batchesOf(format: SourceFormat, input: Input, maxRecordBytes: number, model: CustomerModel | undefined): AsyncGenerator<readonly SourceItem[]> {
   switch (format) {
     case 'ndjson':
       return ndjsonBatches(input.chunks(), maxRecordBytes);
     case 'csv':
-      return singles(csvRecords(input, maxRecordBytes));
+      return singles(csvRecords(input, maxRecordBytes, model === undefined ? undefined : headerRulesFor(model)));
     case 'json':
       return singles(jsonArrayRecords(input, maxRecordBytes));
   }
@@ -69,7 +71,7 @@ export async function openSource(options: OpenSourceOptions): Promise<Source> {
   const format = resolveFormat(options.input, options.format);
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const input = await openInput(options.input, options.stdin);
-  const read = batchesOf(format, input, maxRecordBytes);
+  const read = batchesOf(format, input, maxRecordBytes, options.model);
   let first: IteratorResult<readonly SourceItem[], void> | undefined;
   if (format !== 'ndjson') {
     try {

@@ -1,3 +1,4 @@
+import type { CustomerModel } from '../model/customer.js';
 /** The input formats of the sync job (DESIGN §6). */
 export const SOURCE_FORMATS = ['ndjson', 'csv', 'json'] as const;
 
@@ -62,6 +63,11 @@ export interface OpenSourceOptions {
   input: string;
   /** @default from the file's extension (`.ndjson`/`.jsonl`, `.csv`, `.json`); `ndjson` for standard input */
   format?: SourceFormat | undefined;
+  /**
+   * The model records are checked against: a CSV header may name its fields (`providerIds.<id>` of each provider it
+   * knows, a provider of the user's own included). @default the built-in providers' model
+   */
+  model?: CustomerModel | undefined;
   /** Read instead of `process.stdin` when `input` is `-`. The source owns it: `close()` destroys it. */
   stdin?: NodeJS.ReadableStream | undefined;
   /**
