@@ -1,5 +1,6 @@
 import { defineProvider } from '../../src/adapter/define-provider.js';
-import { definition, type BlueTapeOptions } from './definition.js';
+import { definition } from './definition.js';
+import type { BlueTapeOptions } from './options.js';
 
 /** A BlueTape adapter (generic connector): `bluetape({ apiKey, accountId })`. */
 export const bluetape = defineProvider(definition);

@@ -23,20 +23,3 @@ export const errorBodySchema = z.object({
   code: z.union([z.string(), z.number()]).optional(),
   reason: z.string().min(1),
 });
-
-/** The body of `PUT /integration/customer/{id}`: every field is required by BlueTape. */
-export interface BlueTapeCustomerBody {
-  [key: string]: unknown;
-  firstName: string;
-  lastName: string;
-  emailAddress: string;
-  /** E.164 */
-  cellPhoneNumber: string;
-  /** ISO 8601 date-time: the canonical `updatedAt`, as given. */
-  sourceModifiedDate: string;
-}
-
-/** The body of `POST /integration/customer`: the update body plus the caller's own id. */
-export interface BlueTapeCreateBody extends BlueTapeCustomerBody {
-  id: string;
-}

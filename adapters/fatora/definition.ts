@@ -1,8 +1,8 @@
 import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
-import { clientBody } from './mapping.js';
+import { createBody, updateBody } from './mapping.js';
 import { auth, checkOptions, createMissing, optionsShape, secrets, type FatoraOptions } from './options.js';
-import { errorMessage, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './responses.js';
+import { describeConflict, errorMessage, isConflict, LOOKUP_PAGE_SIZE, lookupParse, parseSuccess } from './responses.js';
 
 /**
  * Fatora. No idempotency keys: a PUT is safe to repeat, a create is not (DESIGN §5), so a create is only made
@@ -25,7 +25,7 @@ export const definition: ProviderDefinition<FatoraOptions> & { id: 'fatora' } = 
 
   skipReason: () => 'no Fatora client id is known (providerIds.fatora) and createMissing is off',
 
-  updateBody: clientBody,
+  updateBody,
   // https://fatora.io/api/updateClient.php
   updateRequest: (providerId, body): RequestSpec => ({
     method: 'PUT',
@@ -36,15 +36,11 @@ export const definition: ProviderDefinition<FatoraOptions> & { id: 'fatora' } = 
 
   create: {
     when: 'on-missing',
-    body: clientBody,
+    body: createBody,
     // https://fatora.io/api/addClient.php — no idempotency key: never replayed when its outcome is unknown.
     request: (body): RequestSpec => ({ method: 'POST', path: '/v1/clients', body, retrySafe: false }),
     // 409 "adding new client with same data of existing client": ours only if the lookup by email says so.
-    conflict: {
-      matches: (status) => status === 409,
-      resolve: 'lookup',
-      describe: () => 'a client with the same data already exists',
-    },
+    conflict: { matches: isConflict, resolve: 'lookup', describe: describeConflict },
   },
 
   lookup: {

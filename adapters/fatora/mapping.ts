@@ -2,13 +2,17 @@ import type { BodyResult } from '../../src/adapter/definition.js';
 import { compact, joinPresent, streetLine } from '../../src/model/format.js';
 import type { Address, Customer } from '../../src/model/types.js';
 
-export type FatoraClientBody = {
+/** The body of `PUT /v1/clients/{id}`. */
+export type FatoraUpdateBody = {
   name?: string;
   email?: string;
   phone?: string;
   address?: string;
   notes?: string;
 };
+
+/** The body of `POST /v1/clients`: the same fields. */
+export type FatoraCreateBody = FatoraUpdateBody;
 
 /**
  * Fatora takes the address as one line (DESIGN §3): `street number`, `city`, `state postalCode`, country alpha-2,
@@ -26,9 +30,9 @@ export function addressLine(address: Address, customerCountry: string | undefine
   );
 }
 
-/** The same body creates and updates a client; absent fields are left out, never sent as null or "". */
-export function clientBody(customer: Customer): BodyResult {
-  const body: FatoraClientBody = compact({
+/** The body of an update; absent fields are left out, never sent as null or "". */
+export function updateBody(customer: Customer): BodyResult {
+  const body: FatoraUpdateBody = compact({
     name: customer.name,
     email: customer.email,
     phone: customer.phone,
@@ -38,3 +42,6 @@ export function clientBody(customer: Customer): BodyResult {
   });
   return { ok: true, body, warnings: [] };
 }
+
+/** The same body creates a client. */
+export const createBody = updateBody;

@@ -47,3 +47,8 @@ export function errorMessage(_status: number, body: unknown): string | undefined
   if (!parsed.success) return undefined;
   return describe(parsed.data.error) ?? parsed.data.message;
 }
+
+/** 409 "adding new client with same data of existing client" to `POST /v1/clients`. */
+export const isConflict = (status: number): boolean => status === 409;
+
+export const describeConflict = (): string => 'a client with the same data already exists';

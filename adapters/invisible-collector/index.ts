@@ -1,5 +1,6 @@
 import { defineProvider } from '../../src/adapter/define-provider.js';
-import { definition, type InvisibleCollectorOptions } from './definition.js';
+import { definition } from './definition.js';
+import type { InvisibleCollectorOptions } from './options.js';
 
 /** An Invisible Collector adapter: `invisibleCollector({ token })`. */
 export const invisibleCollector = defineProvider(definition);

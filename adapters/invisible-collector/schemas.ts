@@ -43,21 +43,3 @@ export const conflictBodySchema = z.object({
   gid: z.string().min(1).optional().catch(undefined),
   id: z.string().min(1).optional().catch(undefined),
 });
-
-/** The body of `PUT /customers/{id}` and `POST /customers`. Only `country` is always required. */
-export interface InvisibleCollectorCustomerBody {
-  [key: string]: unknown;
-  name?: string;
-  externalId: string;
-  vatNumber?: string;
-  /** `street number` */
-  address?: string;
-  zipCode?: string;
-  city?: string;
-  /** ISO 3166-1 alpha-2 */
-  country: string;
-  email: string;
-  phone?: string;
-  /** One of `pt`, `es`, `en`, `fr-fr`, `de`, `zh-CN`. */
-  locale?: string;
-}

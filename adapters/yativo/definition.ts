@@ -2,7 +2,7 @@ import { pathSegment } from '../../src/adapter/path.js';
 import type { ProviderDefinition, RequestSpec } from '../../src/adapter/definition.js';
 import { createBody, updateBody } from './mapping.js';
 import { auth, checkOptions, optionsShape, secrets, type YativoOptions } from './options.js';
-import { errorKind, errorMessage, isDuplicateEmail, lookupParse, parseSuccess } from './responses.js';
+import { describeConflict, errorKind, errorMessage, isConflict, lookupParse, parseSuccess } from './responses.js';
 
 /**
  * Yativo (fiat API). Every POST and PUT carries an `Idempotency-Key`, as documented, but the key is not trusted:
@@ -40,11 +40,7 @@ export const definition: ProviderDefinition<YativoOptions> & { id: 'yativo' } = 
     body: createBody,
     // https://docs.yativo.com/user-management/customer/add-customer
     request: (body): RequestSpec => ({ method: 'POST', path: '/customer', body, retrySafe: false }),
-    conflict: {
-      matches: isDuplicateEmail,
-      resolve: 'lookup',
-      describe: () => 'the email is already held by another Yativo customer',
-    },
+    conflict: { matches: isConflict, resolve: 'lookup', describe: describeConflict },
   },
 
   lookup: {

@@ -15,7 +15,7 @@ export type YativoAddress = {
   country?: string;
 };
 
-export type YativoCustomerBody = {
+export type YativoUpdateBody = {
   customer_name?: string;
   customer_email?: string;
   customer_phone?: string;
@@ -23,7 +23,7 @@ export type YativoCustomerBody = {
   customer_address?: YativoAddress;
 };
 
-export type YativoCreateBody = YativoCustomerBody & {
+export type YativoCreateBody = YativoUpdateBody & {
   customer_type: 'individual' | 'business';
   customer_idType?: string;
   customer_idNumber?: string;
@@ -49,7 +49,7 @@ function addressBody(address: Address, customerCountry: string | undefined): Yat
 }
 
 /** The fields an update sends. Also what is hashed to detect change, so it holds no create-only field. */
-export function customerBody(customer: Customer): YativoCustomerBody {
+function customerFields(customer: Customer): YativoUpdateBody {
   return compact({
     customer_name: customer.name,
     customer_email: customer.email,
@@ -68,7 +68,7 @@ export function toMonthYear(yearMonth: string): string {
 }
 
 export function updateBody(customer: Customer): BodyResult {
-  return { ok: true, body: customerBody(customer), warnings: [] };
+  return { ok: true, body: customerFields(customer), warnings: [] };
 }
 
 /** Yativo refuses a create without these (NOTES.md); each is named by its canonical field. */
@@ -88,7 +88,7 @@ function listOf(words: readonly string[]): string {
  * ("the customer Identity Document information will not be available after this request").
  */
 export function createBody(customer: Customer): BodyResult {
-  const base = customerBody(customer);
+  const base = customerFields(customer);
   const missing = CREATE_REQUIRED.filter(([key]) => base[key] === undefined).map(([, field]) => field);
   if (missing.length > 0) {
     const none = missing.length === 1 ? 'none' : 'none of them';

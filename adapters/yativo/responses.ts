@@ -61,10 +61,12 @@ export function errorKind(status: number, body: unknown): ErrorKind | undefined 
  * message in either shape ("Customer email already exists." from the published server, Laravel's "has already
  * been taken" for a unique rule).
  */
-export function isDuplicateEmail(status: number, body: unknown): boolean {
+export function isConflict(status: number, body: unknown): boolean {
   if (status !== 422) return false;
   return (fieldErrors(body).customer_email ?? []).some((m) => /already (exists|been taken)/i.test(m));
 }
+
+export const describeConflict = (): string => 'the email is already held by another Yativo customer';
 
 /**
  * The customers on one page of `GET /customer?email=` whose email is exactly ours (the filter matches
