@@ -346,12 +346,8 @@ describe('the CLI, with a config entry naming the module', () => {
     expect(server.account(7)).toMatchObject(adaAccount);
   });
 
-  // KNOWN BUG in src/ (reported; drop `.fails` once fixed): `customer-sync sync` validates every record with the
-  // built-in providers' model (runSync's default `validateCustomer`; src/cli/sync-command.ts passes no `validate`,
-  // though the loaded config carries `model`), and CSV headers are checked against the built-in field paths
-  // (CUSTOMER_HEADER_RULES), so `providerIds['acme-billing']` is "not a known field" in the CLI, while the library
-  // and the worker accept it.
-  it.fails("accepts providerIds['acme-billing'] in an NDJSON input, and updates that account", async () => {
+  // The CLI validates with the config's model: a provider of your own's id is a known providerIds field and CSV column.
+  it("accepts providerIds['acme-billing'] in an NDJSON input, and updates that account", async () => {
     server.seed({ id: 42, email: 'ada.old@example.com', name: 'A. Lovelace', externalRef: null });
     const config = writeConfig({ 'acme-billing': acmeEntry() });
     const run = await sync(config, input([{ ...ada, providerIds: { 'acme-billing': '42' } }]));
@@ -361,7 +357,7 @@ describe('the CLI, with a config entry naming the module', () => {
     expect(server.account(42)).toMatchObject(adaAccount);
   });
 
-  it.fails("suggests 'acme-billing' for a misspelt providerIds key in the input", async () => {
+  it("suggests 'acme-billing' for a misspelt providerIds key in the input", async () => {
     const config = writeConfig({ 'acme-billing': acmeEntry() });
     const run = await sync(config, input([{ ...ada, providerIds: { 'acme-billng': 1 } }]));
     expect(run.code).toBe(1);
@@ -370,7 +366,7 @@ describe('the CLI, with a config entry naming the module', () => {
     ]);
   });
 
-  it.fails('takes a providerIds.acme-billing column in a CSV input', async () => {
+  it('takes a providerIds.acme-billing column in a CSV input', async () => {
     server.seed({ id: 43, email: 'grace.old@example.com', name: 'G. Hopper', externalRef: null });
     const config = writeConfig({ 'acme-billing': acmeEntry() });
     const csv = join(tmp.dir, 'customers.csv');

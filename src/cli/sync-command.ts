@@ -53,7 +53,8 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   const only = parseOnly(flags.only, loaded.adapters);
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
   if (reportPath !== undefined) prepareReportDirectory(reportPath);
-  const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin }).catch(explainSource);
+  // The config's model: providerIds (and CSV columns) of its providers of the user's own are known fields.
+  const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin, model: loaded.model }).catch(explainSource);
   let store: StateStore;
   try {
     // Opening a state file proves it can be written (see openStateDatabase): a state that cannot be stops the run
@@ -96,6 +97,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     report = await runSync({
       delivery,
       batches: source.batches,
+      validate: loaded.model.validate,
       rawFingerprint: rawFingerprint(loaded.adapters),
       signal: stop.signal,
       onProgress: progress.onProgress,
