@@ -7,6 +7,7 @@ import { errorMessage, isConflict, parseSuccess } from './responses.js';
 export const definition: ProviderDefinition<BlueTapeOptions> & { id: 'bluetape' } = {
   id: 'bluetape',
   name: 'BlueTape',
+  sandbox: () => import('./sandbox.js').then((module) => module.sandbox),
   defaultBaseUrl: 'https://api.bluetape.com/genericBthubService',
   defaultRateLimit: { perSecond: 5, concurrency: 2 },
   optionsShape,

@@ -11,6 +11,7 @@ import { describeConflict, errorMessage, isConflict, LOOKUP_PAGE_SIZE, lookupPar
 export const definition: ProviderDefinition<FatoraOptions> & { id: 'fatora' } = {
   id: 'fatora',
   name: 'Fatora',
+  sandbox: () => import('./sandbox.js').then((module) => module.sandbox),
   // Client ids are integers (DESIGN §2): `providerIds.fatora` is given as a number or a string of its digits.
   idType: 'integer',
   // https://fatora.io/api/updateClient.php — the paths below carry the `/v1` prefix themselves.

@@ -7,6 +7,7 @@ import { describeConflict, errorMessage, isConflict, lookupParse, parseSuccess }
 export const definition: ProviderDefinition<InvisibleCollectorOptions> & { id: 'invisible-collector' } = {
   id: 'invisible-collector',
   name: 'Invisible Collector',
+  sandbox: () => import('./sandbox.js').then((module) => module.sandbox),
   defaultBaseUrl: 'https://api.invisiblecollector.com',
   defaultRateLimit: { perSecond: 5, concurrency: 2 },
   optionsShape,

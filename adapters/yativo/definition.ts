@@ -13,6 +13,7 @@ import { describeConflict, errorKind, errorMessage, isConflict, lookupParse, par
 export const definition: ProviderDefinition<YativoOptions> & { id: 'yativo' } = {
   id: 'yativo',
   name: 'Yativo',
+  sandbox: () => import('./sandbox.js').then((module) => module.sandbox),
   // https://docs.yativo.com (fiat API reference, introduction): production base URL.
   defaultBaseUrl: 'https://api.yativo.com/api/v1',
   // Limits are per API key and unpublished (429 without Retry-After): stay well below anything plausible.

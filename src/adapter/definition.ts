@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorKind } from '../errors/kinds.js';
 import type { Customer, ValidationIssue } from '../model/types.js';
+import type { SandboxProvider } from '../sandbox/provider.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 export type Operation = 'create' | 'update';
@@ -85,6 +86,11 @@ export interface ProviderDefinition<Options extends CommonAdapterOptions = Commo
   id: string;
   /** Human name for messages, e.g. `Acme Billing`. */
   name: string;
+  /**
+   * The provider's emulation for `customer-sync sandbox`; built-in providers have one; a provider of your own may.
+   * Loaded only when the sandbox asks for it, so that using the adapter never loads sandbox code.
+   */
+  sandbox?: () => Promise<SandboxProvider>;
   /**
    * What `providerIds.<id>` holds: `text` (trimmed, non-empty), or `integer` (a positive integer, given as a number
    * or a string of its decimal digits; a CSV cell is read as a number). @default 'text'

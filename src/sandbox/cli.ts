@@ -1,6 +1,5 @@
-import { PROVIDER_IDS } from '../providers.js';
 import { startSandbox } from './index.js';
-import type { ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
+import type { Sandbox, SandboxOptions, SandboxProvidersConfig } from './types.js';
 
 export interface SandboxCommandOptions extends Omit<SandboxOptions, 'port' | 'host'> {
   /** @default 0 (an ephemeral port; the lines printed say which) */
@@ -22,7 +21,7 @@ export interface SandboxCommandOptions extends Omit<SandboxOptions, 'port' | 'ho
 }
 
 /** `key=value` pairs of a provider's credentials, in the order of its config keys. */
-function credentialPairs(credentials: SandboxCredentials[ProviderId]): string {
+function credentialPairs(credentials: Readonly<Record<string, string>>): string {
   return Object.entries(credentials)
     .map(([key, value]) => `${key}=${String(value)}`)
     .join(' ');
@@ -30,24 +29,18 @@ function credentialPairs(credentials: SandboxCredentials[ProviderId]): string {
 
 /** One line per provider: `<id> <base URL> <credentials>`, the id padded so the URLs line up. */
 export function describeSandbox(sandbox: Sandbox): string[] {
-  const width = Math.max(...PROVIDER_IDS.map((id) => id.length));
-  return PROVIDER_IDS.map(
-    (id) => `${id.padEnd(width)}  ${sandbox.urls[id]}  ${credentialPairs(sandbox.credentials[id])}`,
+  const width = Math.max(...sandbox.providers.map((id) => id.length));
+  return sandbox.providers.map(
+    (id) => `${id.padEnd(width)}  ${sandbox.urls[id]}  ${credentialPairs(sandbox.credentials[id] ?? {})}`,
   );
 }
 
 /**
- * The `providers` section of a customer-sync config file that points at this sandbox (DESIGN §6), with each
- * provider's static credentials (Yativo and Fatora by token).
+ * The `providers` section of a customer-sync config file that points at this sandbox (DESIGN §6): each provider's
+ * own `config()`, with static credentials where it takes several forms.
  */
-export function sandboxProvidersConfig(sandbox: Sandbox): Record<ProviderId, Record<string, string>> {
-  const { urls, credentials: c } = sandbox;
-  return {
-    yativo: { baseUrl: urls.yativo, token: c.yativo.token },
-    fatora: { baseUrl: urls.fatora, token: c.fatora.token },
-    bluetape: { baseUrl: urls.bluetape, apiKey: c.bluetape.apiKey, accountId: c.bluetape.accountId },
-    'invisible-collector': { baseUrl: urls['invisible-collector'], token: c['invisible-collector'].token },
-  };
+export function sandboxProvidersConfig(sandbox: Sandbox): SandboxProvidersConfig {
+  return sandbox.providersConfig();
 }
 
 /**

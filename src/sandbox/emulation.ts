@@ -1,8 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { BehaviourSettings } from './behaviour.js';
 import type { IdSource } from './ids.js';
 import type { SavedState } from './state.js';
-import type { ProviderId, SandboxCredentials, StoredCustomers } from './types.js';
 
 /** One request as an emulation sees it: path parameters decoded, body parsed. */
 export interface SandboxRequest {
@@ -33,7 +31,8 @@ export interface Route {
   handle(req: SandboxRequest): Reply;
 }
 
-export interface Emulation<P extends ProviderId> {
+/** One provider's emulation: its routes, its credentials check, its error shape and what it keeps. */
+export interface Emulation<Stored extends object = object> {
   readonly routes: readonly Route[];
   /** `undefined` when the request carries valid credentials, else the provider's refusal. */
   authenticate(req: SandboxRequest): Reply | undefined;
@@ -45,7 +44,7 @@ export interface Emulation<P extends ProviderId> {
    */
   invalidJsonBody?(): unknown;
   /** Copies, in creation order. */
-  customers(): Array<StoredCustomers[P]>;
+  customers(): Stored[];
   /**
    * What must outlive a restart (customers, id counters, idempotency keys; not tokens), as plain JSON. Not a
    * copy: serialize it before the next request runs.
@@ -55,15 +54,28 @@ export interface Emulation<P extends ProviderId> {
   load(state: SavedState): void;
 }
 
-export interface EmulationContext<P extends ProviderId> {
-  credentials: SandboxCredentials[P];
+/** What the sandbox gives an emulation it creates. */
+export interface EmulationContext<Credentials, Published = unknown> {
+  /** The credentials in force: the provider's defaults with the options' overrides. */
+  credentials: Credentials;
   ids: IdSource;
   /** The provider's base URL (known once the server listens). */
   baseUrl(): string;
-  /** Lifetime of issued tokens, where the provider issues any. */
-  tokenTtlSeconds: number;
-  /** The sandbox's behaviour, read per request (it may change at run time); the same object for every provider. */
-  behaviour: BehaviourSettings;
+  /**
+   * Lifetime of the tokens it issues, when the options set one (`tokenTtlSeconds`); `undefined`: the provider's
+   * own lifetime.
+   */
+  tokenTtlSeconds: number | undefined;
+  /** The sandbox's behaviour, read per request: it may change at run time. */
+  behaviour: ProviderBehaviour<Published>;
+}
+
+/** The behaviour in force, as one provider sees it. */
+export interface ProviderBehaviour<Published = unknown> {
+  /** Follow the provider's published code rather than its pages. */
+  readonly published: boolean;
+  /** Its own settings of the published behaviour (`SandboxProvider.published`), fresh at every change of behaviour. */
+  readonly settings: Published;
 }
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {

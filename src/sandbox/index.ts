@@ -1,38 +1,55 @@
-import { PROVIDER_IDS } from '../providers.js';
+import type { ProviderDefinition } from '../adapter/definition.js';
+import { BUILT_IN } from '../providers.js';
 import { BehaviourSettings, checkBehaviour } from './behaviour.js';
-import { resolveCredentials } from './credentials.js';
 import type { EmulationContext } from './emulation.js';
 import { createIdSource, type IdSource } from './ids.js';
 import { DataFile, readDataFile, type SavedSandbox } from './persistence.js';
-import { PROVIDERS, type ProviderEntry } from './registry.js';
+import type { SandboxProvider } from './provider.js';
 import { listen } from './server.js';
 import { ProviderSlot } from './slot.js';
 import { savedCounter, StateError, type SavedState } from './state.js';
-import type { Faults, ProviderId, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
+import type { Faults, PerProvider, Sandbox, SandboxCredentials, SandboxOptions } from './types.js';
+import { isPlainObject } from './validate.js';
 
-export { SANDBOX_CREDENTIALS } from './credentials.js';
-export { BEHAVIOURS, FAULT_KINDS, IC_CONFLICT_SHAPES, TRANSIENT_FAULT_KINDS } from './types.js';
+export { BEHAVIOURS, type Behaviour, type PublishedOptions } from './behaviour.js';
+export type { BuiltInSandboxes, PublishedSettings, SandboxProvider } from './provider.js';
+export { FAULT_KINDS, TRANSIENT_FAULT_KINDS } from './types.js';
 export type {
-  Behaviour,
-  BlueTapeStoredCustomer,
-  FatoraClient,
   FaultKind,
   Faults,
-  IcConflictShape,
-  InvisibleCollectorCustomer,
   LoggedRequest,
+  PerProvider,
   ProviderId,
-  PublishedOptions,
   RateLimit,
   Sandbox,
   SandboxCredentials,
   SandboxOptions,
+  SandboxProvidersConfig,
   SandboxStats,
   StoredCustomers,
-  YativoStoredCustomer,
 } from './types.js';
 
+/** What the sandbox needs of a provider's definition: its id, and its emulation if it has one. */
+export type SandboxSource = Pick<ProviderDefinition, 'id' | 'sandbox'>;
+
+/** A provider the sandbox serves: its emulation loaded. */
+interface Served {
+  id: string;
+  provider: SandboxProvider;
+}
+
 const DEFAULT_HOST = '127.0.0.1';
+
+/** Each provider's sandbox, loaded (a chunk of its own in the build) when there is one; in the order given. */
+async function loadProviders(definitions: readonly SandboxSource[]): Promise<Served[]> {
+  const ids = definitions.map((definition) => definition.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new TypeError(`two sandbox providers share the id ${twice}`);
+  const loaded = await Promise.all(
+    definitions.map(async ({ id, sandbox }) => ({ id, provider: await sandbox?.() })),
+  );
+  return loaded.filter((entry): entry is Served => entry.provider !== undefined);
+}
 
 /** A seed per provider (and purpose) from the sandbox's seed, so each stream is repeatable on its own. */
 function derive(seed: number | undefined, index: number, salt: number): number | undefined {
@@ -45,15 +62,52 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function checkOptions(options: SandboxOptions): void {
-  const { port = 0, yativoTokenTtlSeconds = 600 } = options;
+/** Every provider id an option names is served: a typo would otherwise be ignored in silence. */
+function checkProviderKeys(name: string, value: unknown, served: ReadonlyMap<string, SandboxProvider>): void {
+  if (value === undefined || typeof value === 'number') return;
+  if (!isPlainObject(value)) throw new TypeError(`${name} must be an object by provider id`);
+  for (const id of Object.keys(value)) {
+    if (!served.has(id)) {
+      const ids = [...served.keys()].join(', ');
+      throw new TypeError(`${name}.${id}: no sandbox provider ${id} (expected one of ${ids})`);
+    }
+  }
+}
+
+function checkTokenTtl(value: SandboxOptions['tokenTtlSeconds']): void {
+  const entries =
+    typeof value === 'object'
+      ? Object.entries(value).map(([id, seconds]) => [`.${id}`, seconds] as const)
+      : [['', value] as const];
+  for (const [where, seconds] of entries) {
+    if (seconds !== undefined && !(seconds > 0))
+      throw new RangeError(`tokenTtlSeconds${where} must be > 0, got ${seconds}`);
+  }
+}
+
+function checkOptions(options: SandboxOptions, served: ReadonlyMap<string, SandboxProvider>): void {
+  const { port = 0 } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
-  if (!(yativoTokenTtlSeconds > 0))
-    throw new RangeError(`yativoTokenTtlSeconds must be > 0, got ${yativoTokenTtlSeconds}`);
   if (options.dataFile !== undefined && (typeof options.dataFile !== 'string' || options.dataFile === ''))
     throw new TypeError('dataFile must be a non-empty path');
   if (options.behaviour !== undefined) checkBehaviour(options.behaviour);
+  for (const name of ['credentials', 'faults', 'rateLimits', 'latencyMs', 'tokenTtlSeconds'] as const)
+    checkProviderKeys(name, options[name], served);
+  checkTokenTtl(options.tokenTtlSeconds);
+  for (const [id, given] of Object.entries(options.credentials ?? {})) {
+    const known = Object.keys(served.get(id)?.credentials ?? {});
+    for (const [field, value] of Object.entries(given ?? {})) {
+      if (!known.includes(field))
+        throw new TypeError(`credentials.${id}.${field}: ${id} takes ${known.join(', ')}`);
+      if (typeof value !== 'string') throw new TypeError(`credentials.${id}.${field} must be a string`);
+    }
+  }
+}
+
+/** A value given for all providers or by id: the one of `id`. */
+function valueFor<T>(value: T | PerProvider<T> | undefined, id: string): T | undefined {
+  return typeof value === 'object' && value !== null ? (value as PerProvider<T>)[id] : (value as T | undefined);
 }
 
 /** A provider's part of the data file: its emulation's state and where its id stream stands. */
@@ -75,62 +129,68 @@ function loadPart(slot: ProviderSlot, ids: IdSource | undefined, part: SavedStat
 }
 
 /**
- * Starts local emulations of the four providers on one loopback port. Each answers under its base URL
- * (`sandbox.urls`), checks the credentials in `sandbox.credentials`, and keeps its customers in memory (and in
- * `options.dataFile` across restarts, when given: rejects, naming the path, when that file cannot be loaded).
+ * Starts local emulations of the built-in providers (each one's `adapters/<id>/sandbox.ts`) on one loopback port.
+ * Each answers under its base URL (`sandbox.urls`), checks the credentials in `sandbox.credentials`, and keeps its
+ * customers in memory (and in `options.dataFile` across restarts, when given: rejects, naming the path, when that
+ * file cannot be loaded). `definitions`: whose sandboxes to serve, for tests; those without one are left out.
  */
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  checkOptions(options);
+export async function startSandbox(
+  options: SandboxOptions = {},
+  definitions: readonly SandboxSource[] = [...BUILT_IN.values()],
+): Promise<Sandbox> {
+  const served = await loadProviders(definitions);
+  const providers = new Map(served.map(({ id, provider }) => [id, provider]));
+  const ids = [...providers.keys()];
+  checkOptions(options, providers);
   const host = options.host ?? DEFAULT_HOST;
-  const credentials = resolveCredentials(options.credentials);
-  const tokenTtlSeconds = options.yativoTokenTtlSeconds ?? 600;
-  /** Shared by the four emulations; throws here, before anything listens, on a bad published setting. */
-  const behaviour = new BehaviourSettings(options.behaviour, options.published);
+  const credentials: Record<string, Record<string, string>> = Object.fromEntries(
+    served.map(({ id, provider }) => [id, { ...provider.credentials, ...options.credentials?.[id] }]),
+  );
+  /** Shared by every emulation; throws here, before anything listens, on a bad published setting. */
+  const behaviour = new BehaviourSettings(
+    new Map(served.map(({ id, provider }) => [id, provider.published])),
+    options.behaviour,
+    options.published,
+  );
   let origin = '';
-  const baseUrl = (id: ProviderId): string => `${origin}/${id}${PROVIDERS[id].basePath}`;
+  const baseUrl = (id: string): string => `${origin}/${id}${providers.get(id)?.basePath ?? ''}`;
 
-  const withSeed = (id: ProviderId, faults: Faults | undefined): Faults | undefined =>
+  const withSeed = (id: string, faults: Faults | undefined): Faults | undefined =>
     faults === undefined || faults.seed !== undefined
       ? faults
-      : { ...faults, seed: derive(options.seed, PROVIDER_IDS.indexOf(id), 1) };
-
-  const latencyOf = (id: ProviderId): number => {
-    const { latencyMs = 0 } = options;
-    return typeof latencyMs === 'number' ? latencyMs : (latencyMs[id] ?? 0);
-  };
+      : { ...faults, seed: derive(options.seed, ids.indexOf(id), 1) };
 
   /** Each provider's current id stream (a reset starts a new one). */
-  const idSources = new Map<ProviderId, IdSource>();
+  const idSources = new Map<string, IdSource>();
 
-  function makeSlot<P extends ProviderId>(id: P): ProviderSlot<P> {
-    const entry = PROVIDERS[id] as ProviderEntry<P>;
-    const seed = derive(options.seed, PROVIDER_IDS.indexOf(id), 0);
+  function makeSlot(id: string, provider: SandboxProvider): ProviderSlot {
+    const seed = derive(options.seed, ids.indexOf(id), 0);
     const create = () => {
-      const ids = createIdSource(seed);
-      idSources.set(id, ids);
-      const ctx: EmulationContext<P> = {
-        credentials: credentials[id],
-        ids,
+      const idSource = createIdSource(seed);
+      idSources.set(id, idSource);
+      const ctx: EmulationContext<Record<string, string>> = {
+        credentials: credentials[id] ?? {},
+        ids: idSource,
         baseUrl: () => baseUrl(id),
-        tokenTtlSeconds,
-        behaviour,
+        tokenTtlSeconds: valueFor(options.tokenTtlSeconds, id),
+        behaviour: behaviour.for(id),
       };
-      return entry.create(ctx);
+      return provider.emulate(ctx);
     };
-    const slot = new ProviderSlot(id, entry.basePath, create, {
+    const slot = new ProviderSlot(id, provider.basePath, create, {
       faults: withSeed(id, options.faults?.[id]),
       rateLimit: options.rateLimits?.[id],
-      latencyMs: latencyOf(id),
+      latencyMs: valueFor(options.latencyMs, id) ?? 0,
     });
     slot.logging = options.log === true;
     return slot;
   }
 
-  const slots = new Map<ProviderId, ProviderSlot>(PROVIDER_IDS.map((id) => [id, makeSlot(id)]));
+  const slots = new Map(served.map(({ id, provider }) => [id, makeSlot(id, provider)]));
   const slotOf = (provider: string): ProviderSlot => {
-    const slot = slots.get(provider as ProviderId);
+    const slot = slots.get(provider);
     if (slot === undefined) {
-      throw new TypeError(`unknown provider: ${String(provider)} (expected one of ${PROVIDER_IDS.join(', ')})`);
+      throw new TypeError(`unknown provider: ${String(provider)} (expected one of ${ids.join(', ')})`);
     }
     return slot;
   };
@@ -147,9 +207,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const snapshot = (): SavedSandbox => ({
       version: 1,
       savedAt: new Date().toISOString(),
-      providers: Object.fromEntries(
-        [...slots].map(([id, slot]) => [id, savePart(slot, idSources.get(id))]),
-      ) as SavedSandbox['providers'],
+      providers: Object.fromEntries([...slots].map(([id, slot]) => [id, savePart(slot, idSources.get(id))])),
     });
     const file = new DataFile(path, snapshot);
     for (const slot of slots.values()) slot.changed = () => file.markDirty();
@@ -158,18 +216,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = await listen(slots, host, options.port ?? 0);
   origin = `http://${urlHost(host)}:${server.port}`;
-  const urls = Object.fromEntries(PROVIDER_IDS.map((id) => [id, baseUrl(id)])) as Record<ProviderId, string>;
+  const urls = Object.fromEntries(ids.map((id) => [id, baseUrl(id)])) as Sandbox['urls'];
   let closed: Promise<void> | undefined;
 
   return {
+    providers: ids,
     urls,
     origin,
     port: server.port,
-    credentials: structuredClone(credentials) satisfies SandboxCredentials,
+    credentials: structuredClone(credentials) as SandboxCredentials,
     customers: ((provider: string) => slotOf(provider).emulation.customers()) as Sandbox['customers'],
+    providersConfig: () =>
+      Object.fromEntries(
+        served.map(({ id, provider }) => [id, provider.config(baseUrl(id), { ...credentials[id] })]),
+      ) as ReturnType<Sandbox['providersConfig']>,
     stats: (provider) => slotOf(provider).stats.snapshot(),
     requests: (provider) => [...slotOf(provider).log],
-    setFaults: (provider, faults) => slotOf(provider).setFaults(withSeed(provider as ProviderId, faults)),
+    setFaults: (provider, faults) => slotOf(provider).setFaults(withSeed(provider, faults)),
     setRateLimit: (provider, limit) => slotOf(provider).setRateLimit(limit),
     setLatency: (provider, latencyMs) => slotOf(provider).setLatency(latencyMs),
     setLog(enabled) {

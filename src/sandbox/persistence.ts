@@ -3,7 +3,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SavedState } from './state.js';
-import type { ProviderId } from './types.js';
 import { isPlainObject } from './validate.js';
 
 /** A change is written at most this long after it was made (unless the process dies first). */
@@ -15,7 +14,7 @@ const FORMAT_VERSION = 1;
 export interface SavedSandbox {
   version: typeof FORMAT_VERSION;
   savedAt: string;
-  providers: Partial<Record<ProviderId, SavedState>>;
+  providers: Record<string, SavedState>;
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -24,7 +23,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * The providers' parts of the data file at `path`, or `undefined` when there is no such file. Rejects, naming
  * the path, when it cannot be read or is not a sandbox data file; each part is checked by its emulation later.
  */
-export async function readDataFile(path: string): Promise<Partial<Record<ProviderId, SavedState>> | undefined> {
+export async function readDataFile(path: string): Promise<Record<string, SavedState> | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -43,10 +42,10 @@ export async function readDataFile(path: string): Promise<Partial<Record<Provide
   if (parsed.version !== FORMAT_VERSION) throw bad(`version must be ${FORMAT_VERSION}`);
   const { providers } = parsed;
   if (!isPlainObject(providers)) throw bad('providers must be an object');
-  const out: Partial<Record<ProviderId, SavedState>> = {};
+  const out: Record<string, SavedState> = {};
   for (const [id, part] of Object.entries(providers)) {
     if (!isPlainObject(part)) throw bad(`providers.${id} must be an object`);
-    out[id as ProviderId] = part;
+    out[id] = part;
   }
   return out;
 }

@@ -2,7 +2,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dispatch, type Scheduler } from './dispatch.js';
 import type { ProviderSlot } from './slot.js';
-import type { ProviderId } from './types.js';
 
 /** Bodies over this size are refused (413) without being kept: base64 identity documents fit well below it. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -15,21 +14,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function notFound(res: ServerResponse): void {
-  const payload = JSON.stringify({
-    message:
-      'No sandbox provider at this path: use /yativo/api/v1, /fatora, /bluetape/genericBthubService or /invisible-collector',
-  });
+/** `a`, `a or b`, `a, b or c`. */
+function either(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function notFound(res: ServerResponse, paths: readonly string[]): void {
+  const payload = JSON.stringify({ message: `No sandbox provider at this path: use ${either(paths)}` });
   res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }
 
 /** One node:http server for every provider, each under `/<provider-id>`. */
 export async function listen(
-  slots: ReadonlyMap<ProviderId, ProviderSlot>,
+  slots: ReadonlyMap<string, ProviderSlot>,
   host: string,
   port: number,
 ): Promise<RunningServer> {
+  const paths = [...slots.values()].map((slot) => `/${slot.id}${slot.basePath}`);
   const timers = new Set<NodeJS.Timeout>();
   const scheduler: Scheduler = {
     later(run, ms) {
@@ -46,10 +48,10 @@ export async function listen(
     const q = url.indexOf('?');
     const parts = (q === -1 ? url : url.slice(0, q)).split('/');
     // parts[0] is the empty string before the leading '/'; parts[1] names the provider.
-    const slot = slots.get((parts[1] ?? '') as ProviderId);
+    const slot = slots.get(parts[1] ?? '');
     if (slot === undefined) {
       req.resume();
-      req.on('end', () => notFound(res));
+      req.on('end', () => notFound(res, paths));
       return;
     }
     const chunks: Buffer[] = [];

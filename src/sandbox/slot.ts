@@ -2,7 +2,7 @@ import type { Emulation } from './emulation.js';
 import { FaultPlan } from './faults.js';
 import { compileRoutes, type CompiledRoute } from './router.js';
 import { RateLimiter, TrafficStats } from './traffic.js';
-import type { Faults, LoggedRequest, ProviderId, RateLimit } from './types.js';
+import type { Faults, LoggedRequest, RateLimit } from './types.js';
 
 export interface SlotSettings {
   faults: Faults | undefined;
@@ -11,10 +11,10 @@ export interface SlotSettings {
 }
 
 /** Everything the sandbox holds for one provider: its emulation, traffic counters, faults, limit and log. */
-export class ProviderSlot<P extends ProviderId = ProviderId> {
+export class ProviderSlot {
   /** Path segments below the provider's prefix that its base path takes, e.g. `['api', 'v1']`. */
   readonly baseSegments: readonly string[];
-  emulation!: Emulation<P>;
+  emulation!: Emulation;
   routes!: CompiledRoute[];
   stats!: TrafficStats;
   faults: FaultPlan | undefined;
@@ -26,9 +26,10 @@ export class ProviderSlot<P extends ProviderId = ProviderId> {
   changed: () => void = () => undefined;
 
   constructor(
-    readonly id: P,
-    basePath: string,
-    private readonly createEmulation: () => Emulation<P>,
+    readonly id: string,
+    /** Where the provider's API starts below its prefix, `''` or `/a/b`. */
+    readonly basePath: string,
+    private readonly createEmulation: () => Emulation,
     private readonly initial: SlotSettings,
   ) {
     this.baseSegments = basePath.split('/').slice(1);

@@ -1,19 +1,39 @@
+// The sandbox's public API. Per-provider types come from each built-in provider's own sandbox.ts, through
+// `BuiltInSandboxes` (provider.ts); nothing here knows one provider from another.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { BuiltInProviderId as ProviderId } from '../providers.js';
+import type { BuiltInProviderId } from '../providers.js';
+import type { Behaviour, PublishedOptions } from './behaviour.js';
+import type { BuiltInSandboxes, ConfigOf, CredentialsOf, SandboxProvider, StoredOf } from './provider.js';
 
-export type { ProviderId };
+export type ProviderId = BuiltInProviderId;
+export type { Behaviour, PublishedOptions };
 
-/** Credentials each emulated provider accepts (DESIGN §3 auth row). */
-export interface SandboxCredentials {
-  /** A static bearer `token`, or `accountId` + `appSecret` exchanged at `POST /auth/login`. */
-  yativo: { token: string; accountId: string; appSecret: string };
-  /** A static bearer `token`, or `apiKey` exchanged at `GET /v1/Authorization/Authorize`. */
-  fatora: { token: string; apiKey: string };
-  /** Sent as `X-BlueTape-Key` and `X-Integration-AccountId`. */
-  bluetape: { apiKey: string; accountId: string };
-  /** The company API token, sent as `Authorization: Bearer …`. */
-  'invisible-collector': { token: string };
-}
+type SandboxOf<P extends string> = P extends keyof BuiltInSandboxes ? BuiltInSandboxes[P] : SandboxProvider;
+
+/** Fails to compile, naming it, when a built-in provider's sandbox.ts does not declare itself in `BuiltInSandboxes`. */
+type Undeclared<Ids extends never> = Ids;
+export type EveryBuiltInSandboxDeclared = Undeclared<Exclude<BuiltInProviderId, keyof BuiltInSandboxes>>;
+
+/** One value per provider served: a built-in one's by its id, any other's by index. */
+export type ByProvider<T extends { [P in BuiltInProviderId]: unknown }, Other> = T & { [providerId: string]: Other };
+
+/** An option given for every provider at once, or by provider id. */
+export type PerProvider<T> = { readonly [providerId: string]: T | undefined };
+
+/** The credentials each provider served accepts (DESIGN §3 auth row), by provider id. */
+export type SandboxCredentials = ByProvider<
+  { [P in BuiltInProviderId]: CredentialsOf<SandboxOf<P>> },
+  Record<string, string>
+>;
+
+/** A customer as each built-in provider's sandbox keeps it (`sandbox.customers(id)`). */
+export type StoredCustomers = { [P in BuiltInProviderId]: StoredOf<SandboxOf<P>> };
+
+/** The `providers` section of a config file pointing at the sandbox: each provider's options. */
+export type SandboxProvidersConfig = ByProvider<
+  { [P in BuiltInProviderId]: ConfigOf<SandboxOf<P>> },
+  Record<string, unknown>
+>;
 
 /**
  * What a fault does to one request.
@@ -103,35 +123,8 @@ export interface RateLimit {
    * rounded up to whole seconds
    */
   retryAfterSeconds?: number;
-  /** Send `Retry-After` at all (Yativo documents none). @default true when `retryAfterSeconds` is given */
+  /** Send `Retry-After` at all (some providers document none). @default true when `retryAfterSeconds` is given */
   disclose?: boolean;
-}
-
-/**
- * Which behaviour the emulations follow:
- * - `documented`: the providers' pages (shared/providers/*.txt and NOTES.md), as the sandbox always did;
- * - `published`: what the providers' published code does where it differs from the pages (NOTES.md, "What the
- *   providers' public code shows"): Yativo's Laravel server and Invisible Collector's official SDKs. Fatora and
- *   BlueTape have no known difference and behave the same in both.
- */
-export type Behaviour = 'documented' | 'published';
-
-export const BEHAVIOURS: readonly Behaviour[] = ['documented', 'published'];
-
-/** How a published Invisible Collector 409 names the customer holding the VAT number: `gid`, `id`, or not at all. */
-export type IcConflictShape = 'gid' | 'id' | 'none';
-
-export const IC_CONFLICT_SHAPES: readonly IcConflictShape[] = ['gid', 'id', 'none'];
-
-/** Settings of the `published` behaviour. */
-export interface PublishedOptions {
-  /**
-   * Which shape Invisible Collector's 409 (VAT number already held) takes: one of `IC_CONFLICT_SHAPES` every time,
-   * or `rotate`: `gid`, then `id`, then `none`, then `gid` again, one step per 409, starting over whenever the
-   * behaviour is set (`setBehaviour`) or the sandbox reset.
-   * @default 'rotate'
-   */
-  icConflictShape?: IcConflictShape | 'rotate';
 }
 
 export interface SandboxOptions {
@@ -139,25 +132,28 @@ export interface SandboxOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
-  /** Overrides of `SANDBOX_CREDENTIALS`, per provider and per field. */
-  credentials?: { [P in ProviderId]?: Partial<SandboxCredentials[P]> };
-  faults?: { [P in ProviderId]?: Faults };
-  rateLimits?: { [P in ProviderId]?: RateLimit };
-  /** Delay added to every answer, for all providers or per provider. @default 0 */
-  latencyMs?: number | { [P in ProviderId]?: number };
+  /** Overrides of the providers' default credentials, by provider id and per field. */
+  credentials?: PerProvider<Readonly<Record<string, string>>>;
+  faults?: PerProvider<Faults>;
+  rateLimits?: PerProvider<RateLimit>;
+  /** Delay added to every answer, for all providers or by provider id. @default 0 */
+  latencyMs?: number | PerProvider<number>;
   /** Keep a log of every request (`sandbox.requests(provider)`). @default false */
   log?: boolean;
-  /** Lifetime of tokens issued by Yativo's `POST /auth/login`. @default 600 */
-  yativoTokenTtlSeconds?: number;
+  /**
+   * Lifetime of the tokens the providers issue at their token exchanges, for all providers or by provider id.
+   * @default each provider's own (src/sandbox/README.md)
+   */
+  tokenTtlSeconds?: number | PerProvider<number>;
   /** Seed for generated ids and tokens, so runs are repeatable. @default random */
   seed?: number;
   /**
    * A JSON file that keeps the providers' customers across restarts, with what faithful behaviour needs besides
-   * (id counters and seeded id streams, so new ids never collide with loaded ones; Yativo's idempotency keys, so
-   * a replay after a restart is still deduplicated) but no tokens, faults, stats or logs. Read at start when it
-   * exists (a missing file starts empty; one that cannot be read or is not a sandbox data file makes
-   * `startSandbox` reject, naming the path); written atomically (temp file + rename) on `close()`, on `save()`,
-   * and about 500 ms after a change, so a killed process loses at most a moment of data.
+   * (id counters and seeded id streams, so new ids never collide with loaded ones; idempotency keys, so a replay
+   * after a restart is still deduplicated) but no tokens, faults, stats or logs. Read at start when it exists (a
+   * missing file starts empty; one that cannot be read or is not a sandbox data file makes `startSandbox` reject,
+   * naming the path); written atomically (temp file + rename) on `close()`, on `save()`, and about 500 ms after a
+   * change, so a killed process loses at most a moment of data.
    * @default none: everything is kept in memory only
    */
   dataFile?: string;
@@ -167,7 +163,10 @@ export interface SandboxOptions {
    * @default 'documented'
    */
   behaviour?: Behaviour;
-  /** Settings of the `published` behaviour (ignored while `documented`). */
+  /**
+   * Providers' own settings of the `published` behaviour, by provider id (kept while `documented`, used once
+   * `published`); src/sandbox/README.md lists them. An unknown provider or setting is refused (a RangeError).
+   */
   published?: PublishedOptions;
 }
 
@@ -197,63 +196,22 @@ export interface LoggedRequest {
   at: number;
 }
 
-/** A Yativo customer as stored; the identity document is kept here but never answered (as documented). */
-export interface YativoStoredCustomer {
-  customer_id: string;
-  [field: string]: unknown;
-}
-
-export interface FatoraClient {
-  id: number;
-  name: string | null;
-  phone: string | null;
-  email: string;
-  address: string | null;
-  note: string | null;
-}
-
-export interface BlueTapeStoredCustomer {
-  id: string;
-  blueTapeId: string;
-  firstName: string;
-  lastName: string;
-  emailAddress: string;
-  cellPhoneNumber: string;
-  sourceModifiedDate: string;
-  companyId?: string;
-}
-
-export interface InvisibleCollectorCustomer {
-  gid: string;
-  name: string | null;
-  externalId: string | null;
-  vatNumber: string | null;
-  address: string | null;
-  zipCode: string | null;
-  city: string | null;
-  country: string;
-  email: string | null;
-  phone: string | null;
-  locale: string;
-}
-
-export interface StoredCustomers {
-  yativo: YativoStoredCustomer;
-  fatora: FatoraClient;
-  bluetape: BlueTapeStoredCustomer;
-  'invisible-collector': InvisibleCollectorCustomer;
-}
-
 export interface Sandbox {
-  /** Base URL of each provider, e.g. `http://127.0.0.1:PORT/yativo/api/v1`. */
-  readonly urls: Record<ProviderId, string>;
+  /** The ids of the providers served, in registry order. */
+  readonly providers: readonly string[];
+  /** Base URL of each provider, e.g. `http://127.0.0.1:PORT/<id>/api/v1`. */
+  readonly urls: ByProvider<{ [P in BuiltInProviderId]: string }, string>;
   /** `http://host:port`, without a provider prefix. */
   readonly origin: string;
   readonly port: number;
   /** The credentials in force (defaults merged with the options). */
   readonly credentials: SandboxCredentials;
   /** Copies of the customers each provider holds, in creation order. */
-  customers<P extends string>(provider: P): Array<P extends ProviderId ? StoredCustomers[P] : Record<string, unknown>>;
+  customers<P extends string>(
+    provider: P,
+  ): Array<P extends BuiltInProviderId ? StoredCustomers[P] : Record<string, unknown>>;
+  /** The `providers` section of a config file pointing at this sandbox, by provider id (static credentials). */
+  providersConfig(): SandboxProvidersConfig;
   stats(provider: string): SandboxStats;
   /** The request log (empty unless logging is on). */
   requests(provider: string): LoggedRequest[];
@@ -267,8 +225,9 @@ export interface Sandbox {
   readonly behaviour: Behaviour;
   /**
    * Switches every provider to `behaviour` from its next request on; `published`, when given, replaces the
-   * published-mode settings (else they stay). The rotation of Invisible Collector's 409 shapes starts over.
-   * Customers are kept. Throws a RangeError on an unknown behaviour or shape.
+   * published-mode settings (else they stay). Either way each provider's published settings start over (a rotation
+   * from its first step). Customers are kept. Throws a RangeError, changing nothing, on an unknown behaviour or
+   * setting.
    */
   setBehaviour(behaviour: Behaviour, published?: PublishedOptions): void;
   /**

@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { parseConfig } from '../../src/config/config.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call } from './helpers.js';
+import { call, SANDBOX_CREDENTIALS } from './helpers.js';
 
 interface Running {
   /** The exit code, once the command ends (at once for bad flags, after stop() for a serving sandbox). */

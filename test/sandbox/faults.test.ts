@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS, type FaultKind } from '../../src/sandbox/index.js';
-import { call, useSandbox } from './helpers.js';
+import type { FaultKind } from '../../src/sandbox/index.js';
+import { call, SANDBOX_CREDENTIALS, useSandbox } from './helpers.js';
 
 const sandbox = useSandbox();
 

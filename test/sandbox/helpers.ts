@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { BUILT_IN } from '../../src/providers.js';
+import { startSandbox, type Sandbox, type SandboxCredentials, type SandboxOptions } from '../../src/sandbox/index.js';
+
+/** What each built-in provider's sandbox accepts unless the options say otherwise, by provider id. */
+export const SANDBOX_CREDENTIALS = Object.fromEntries(
+  await Promise.all(
+    [...BUILT_IN.values()].map(async (definition) => [definition.id, (await definition.sandbox?.())?.credentials]),
+  ),
+) as Readonly<SandboxCredentials>;
 
 export interface Answer {
   status: number;

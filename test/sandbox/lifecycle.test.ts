@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSandboxCommand, sandboxProvidersConfig } from '../../src/sandbox/cli.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type ProviderId } from '../../src/sandbox/index.js';
-import { call } from './helpers.js';
+import { startSandbox, type ProviderId } from '../../src/sandbox/index.js';
+import { call, SANDBOX_CREDENTIALS } from './helpers.js';
 
 const icAuth = { authorization: `Bearer ${SANDBOX_CREDENTIALS['invisible-collector'].token}` };
 const icCustomer = { name: 'A', vatNumber: 'PT1', country: 'PT', externalId: 'a-1' };

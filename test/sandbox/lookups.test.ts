@@ -2,8 +2,8 @@
 // `GET /v1/clients?email=` (substring matches, paginated: the exact one may sit pages behind), Invisible Collector
 // `GET /customers/find` (exact AND match) and `GET /customers/{gid or externalId}`.
 import { describe, expect, it } from 'vitest';
-import { BEHAVIOURS, SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, useSandbox } from './helpers.js';
+import { BEHAVIOURS } from '../../src/sandbox/index.js';
+import { call, SANDBOX_CREDENTIALS, useSandbox } from './helpers.js';
 
 const sandbox = useSandbox();
 

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSandboxCommand } from '../../src/sandbox/cli.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { call, type Answer } from './helpers.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { call, SANDBOX_CREDENTIALS, type Answer } from './helpers.js';
 
 const C = SANDBOX_CREDENTIALS;
 const yativoAuth = { authorization: `Bearer ${C.yativo.token}` };
@@ -298,6 +298,40 @@ describe('sandbox dataFile', () => {
     await sb.save();
     const emptied = JSON.parse(await readFile(file, 'utf8')) as { providers: Record<string, { customers: unknown[] }> };
     expect(emptied.providers.bluetape?.customers).toEqual([]);
+  });
+
+  it('loads a data file written before the emulations moved to adapters/<id>/sandbox.ts (fixtures/sandbox-v1.json)', async () => {
+    const fixtures = join(import.meta.dirname, 'fixtures');
+    await mkdir(join(dir, 'nested'));
+    await copyFile(join(fixtures, 'sandbox-v1.json'), file);
+    const expected = JSON.parse(await readFile(join(fixtures, 'sandbox-v1.expected.json'), 'utf8')) as unknown;
+    const sb = await start({ seed: 7 });
+    expect(allCustomers(sb)).toEqual(expected);
+
+    // Its id streams and counters go on where they stood: the ids the sandbox of 9cf7d79 hands out next.
+    const next = await createAll(sb, 9);
+    expect(next).toEqual({
+      yativo: '7e6418a1-ba72-4790-8604-dc463545a2e4',
+      fatora: 1003,
+      bluetape: 'bt-9',
+      blueTapeId: '70fec2afa4fc',
+      ic: 'f0cf3566-7fdb-4bd1-8870-1efc8d9485f2',
+    });
+    // Its idempotency keys still deduplicate: the first answer again, nothing created.
+    const [ada] = (expected as { yativo: Array<{ customer_id: string }> }).yativo;
+    const replay = await call(`${sb.urls.yativo}/customer/${ada?.customer_id}`, {
+      method: 'PUT',
+      headers: { ...yativoAuth, 'idempotency-key': 'fixture-update-1' },
+      body: { customer_name: 'Ada King' },
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+
+    // Written back in the same format: a sandbox of either version reads it.
+    await sb.save();
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; providers: Record<string, unknown> };
+    expect(saved.version).toBe(1);
+    expect(Object.keys(saved.providers)).toEqual(['yativo', 'fatora', 'bluetape', 'invisible-collector']);
   });
 
   it('runSandboxCommand passes dataFile on; save() without a dataFile does nothing', async () => {

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS, startSandbox, type Behaviour } from '../../src/sandbox/index.js';
-import { call, useSandbox, UUID } from './helpers.js';
+import { startSandbox, type Behaviour } from '../../src/sandbox/index.js';
+import { call, SANDBOX_CREDENTIALS, useSandbox, UUID } from './helpers.js';
 
 const sandbox = useSandbox({ behaviour: 'published' });
 
@@ -240,13 +240,13 @@ describe('invisible collector, published behaviour', () => {
     sandbox().setBehaviour('published');
     expect(await conflictBody()).toEqual({ code: 409, message: 'Customer already registered', gid });
 
-    sandbox().setBehaviour('published', { icConflictShape: 'none' });
+    sandbox().setBehaviour('published', { 'invisible-collector': { conflictShape: 'none' } });
     expect(await conflictBody()).toEqual({ code: 409, message: 'Customer already registered' });
     expect(await conflictBody()).toEqual({ code: 409, message: 'Customer already registered' });
     // The forced shape stays when only the behaviour is set again.
     sandbox().setBehaviour('published');
     expect(await conflictBody()).toEqual({ code: 409, message: 'Customer already registered' });
-    sandbox().setBehaviour('published', { icConflictShape: 'id' });
+    sandbox().setBehaviour('published', { 'invisible-collector': { conflictShape: 'id' } });
     expect(await conflictBody()).toEqual({ code: 409, message: 'Customer already registered', id: gid });
 
     sandbox().reset(); // back to the options: rotate, from gid
@@ -256,7 +256,7 @@ describe('invisible collector, published behaviour', () => {
   });
 
   it('takes a forced shape from the options', async () => {
-    const sb = await startSandbox({ behaviour: 'published', published: { icConflictShape: 'id' } });
+    const sb = await startSandbox({ behaviour: 'published', published: { 'invisible-collector': { conflictShape: 'id' } } });
     try {
       const url = `${sb.urls['invisible-collector']}/customers`;
       const { gid } = (await call(url, { method: 'POST', headers: icAuth, body: document })).body as { gid: string };
@@ -317,8 +317,8 @@ describe('switching behaviour', () => {
       'behaviour must be one of documented, published, got live',
     );
     await expect(
-      startSandbox({ published: { icConflictShape: 'externalId' as 'gid' } }),
-    ).rejects.toThrow('published.icConflictShape must be rotate, gid, id, none, got externalId');
+      startSandbox({ published: { 'invisible-collector': { conflictShape: 'externalId' } } }),
+    ).rejects.toThrow('published.invisible-collector.conflictShape must be rotate, gid, id, none, got externalId');
     expect(() => sandbox().setBehaviour('live' as Behaviour)).toThrow('behaviour must be one of documented, published');
     expect(sandbox().behaviour).toBe('published');
   });
@@ -327,11 +327,15 @@ describe('switching behaviour', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-behaviour-'));
     const dataFile = join(dir, 'sandbox.json');
     try {
-      const first = await startSandbox({ dataFile, behaviour: 'published', published: { icConflictShape: 'none' } });
+      const first = await startSandbox({
+        dataFile,
+        behaviour: 'published',
+        published: { 'invisible-collector': { conflictShape: 'none' } },
+      });
       expect((await call(`${first.urls.yativo}/customer`, { method: 'POST', headers: yativoAuth, body: customer })).status).toBe(200);
       await first.close();
       const text = await readFile(dataFile, 'utf8');
-      expect(text).not.toMatch(/behaviour|published|documented|icConflictShape/);
+      expect(text).not.toMatch(/behaviour|published|documented|conflictShape/);
 
       const second = await startSandbox({ dataFile });
       try {

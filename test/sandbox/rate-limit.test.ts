@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
 import { RateLimiter } from '../../src/sandbox/traffic.js';
-import { call, useSandbox } from './helpers.js';
+import { call, SANDBOX_CREDENTIALS, useSandbox } from './helpers.js';
 
 const sandbox = useSandbox();
 const auth = { authorization: `Bearer ${SANDBOX_CREDENTIALS.fatora.token}` };

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, useSandbox } from './helpers.js';
+import { call, SANDBOX_CREDENTIALS, useSandbox } from './helpers.js';
 
 const sandbox = useSandbox();
 

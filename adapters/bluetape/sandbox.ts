@@ -1,9 +1,30 @@
-// BlueTape generic connector: shared/providers/bluetape-update-customer.txt and NOTES.md. Errors are
-// `{ code: "<status>", reason }`, the code a string.
-import { header, json, type Emulation, type EmulationContext, type Reply, type Route } from '../emulation.js';
-import { freshId, savedCustomers, type SavedState } from '../state.js';
-import { isE164, isEmail, isIsoDateTime, isPlainObject } from '../validate.js';
-import type { BlueTapeStoredCustomer } from '../types.js';
+// The sandbox's emulation of the BlueTape generic connector: shared/providers/bluetape-update-customer.txt and
+// NOTES.md. Errors are `{ code: "<status>", reason }`, the code a string.
+import {
+  header,
+  json,
+  type Emulation,
+  type EmulationContext,
+  type Reply,
+  type Route,
+} from '../../src/sandbox/emulation.js';
+import type { SandboxProvider } from '../../src/sandbox/provider.js';
+import { freshId, savedCustomers, type SavedState } from '../../src/sandbox/state.js';
+import { isE164, isEmail, isIsoDateTime, isPlainObject } from '../../src/sandbox/validate.js';
+
+/** Sent as `X-BlueTape-Key` and `X-Integration-AccountId`. */
+export type BlueTapeSandboxCredentials = { apiKey: string; accountId: string };
+
+export interface BlueTapeStoredCustomer {
+  id: string;
+  blueTapeId: string;
+  firstName: string;
+  lastName: string;
+  emailAddress: string;
+  cellPhoneNumber: string;
+  sourceModifiedDate: string;
+  companyId?: string;
+}
 
 const error = (status: number, reason: string): Reply => json(status, { code: String(status), reason });
 const notFound = (): Reply => error(404, 'Customer not found.');
@@ -57,7 +78,7 @@ function parse(
   return typeof companyId === 'string' ? { ...parsed, companyId } : parsed;
 }
 
-export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<'bluetape'> {
+function emulate(ctx: EmulationContext<BlueTapeSandboxCredentials>): Emulation<BlueTapeStoredCustomer> {
   const { credentials } = ctx;
   const customers = new Map<string, BlueTapeStoredCustomer>();
   /** Every `blueTapeId` handed out, so that none is handed out twice (loaded ones included). */
@@ -142,4 +163,17 @@ export function bluetapeEmulation(ctx: EmulationContext<'bluetape'>): Emulation<
       }
     },
   };
+}
+
+export const sandbox = {
+  basePath: '/genericBthubService',
+  credentials: Object.freeze({ apiKey: 'sandbox-bluetape-key', accountId: 'sandbox-bluetape-account' }),
+  emulate,
+  config: (baseUrl, credentials) => ({ baseUrl, apiKey: credentials.apiKey, accountId: credentials.accountId }),
+} satisfies SandboxProvider<BlueTapeSandboxCredentials, BlueTapeStoredCustomer>;
+
+declare module '../../src/sandbox/provider.js' {
+  interface BuiltInSandboxes {
+    bluetape: typeof sandbox;
+  }
 }

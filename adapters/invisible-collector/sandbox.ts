@@ -1,8 +1,8 @@
-// Invisible Collector: shared/providers/invisible-collector-update-customer.txt and NOTES.md. Errors are
-// `{ code, message }` with a numeric code; a 409 adds the existing customer's `gid`. In the `published` behaviour,
-// what the official SDKs show instead: a 409 naming the customer as `gid`, as `id` or not at all (rotating, or
-// forced by `published.icConflictShape`), customers answered with `mobile` and without `phone` and `locale`, and
-// a body that is not JSON answered 400 "Invalid JSON".
+// The sandbox's emulation of Invisible Collector: shared/providers/invisible-collector-update-customer.txt and
+// NOTES.md. Errors are `{ code, message }` with a numeric code; a 409 adds the existing customer's `gid`. In the
+// `published` behaviour, what the official SDKs show instead: a 409 naming the customer as `gid`, as `id` or not at
+// all (rotating, or forced by the published setting `conflictShape`), customers answered with `mobile` and without
+// `phone` and `locale`, and a body that is not JSON answered 400 "Invalid JSON".
 import {
   bearerToken,
   json,
@@ -11,10 +11,72 @@ import {
   type EmulationContext,
   type Reply,
   type Route,
-} from '../emulation.js';
-import { freshId, savedCustomers, type FieldKind, type SavedState } from '../state.js';
-import { isAlpha2, isEmail, isPlainObject } from '../validate.js';
-import type { InvisibleCollectorCustomer } from '../types.js';
+} from '../../src/sandbox/emulation.js';
+import type { PublishedSettings, SandboxProvider } from '../../src/sandbox/provider.js';
+import { freshId, savedCustomers, type FieldKind, type SavedState } from '../../src/sandbox/state.js';
+import { isAlpha2, isEmail, isPlainObject } from '../../src/sandbox/validate.js';
+
+/** The company API token, sent as `Authorization: Bearer …`. */
+export type InvisibleCollectorSandboxCredentials = { token: string };
+
+export interface InvisibleCollectorCustomer {
+  gid: string;
+  name: string | null;
+  externalId: string | null;
+  vatNumber: string | null;
+  address: string | null;
+  zipCode: string | null;
+  city: string | null;
+  country: string;
+  email: string | null;
+  phone: string | null;
+  locale: string;
+}
+
+/** How a published 409 (VAT number already held) names the customer holding it: `gid`, `id`, or not at all. */
+export type ConflictShape = 'gid' | 'id' | 'none';
+
+export const CONFLICT_SHAPES: readonly ConflictShape[] = ['gid', 'id', 'none'];
+
+/** Its settings of the `published` behaviour, given as `published['invisible-collector']`. */
+export interface InvisibleCollectorPublishedOptions {
+  /**
+   * Which shape the 409 takes: one of `CONFLICT_SHAPES` every time, or `rotate`: `gid`, then `id`, then `none`,
+   * then `gid` again, one step per 409, starting over whenever the behaviour is set (`setBehaviour`) or the
+   * sandbox reset.
+   * @default 'rotate'
+   */
+  conflictShape?: ConflictShape | 'rotate';
+}
+
+/** The published settings in force: the shape of the next 409. */
+interface Published {
+  nextConflictShape(): ConflictShape;
+}
+
+/** The order the published 409s name the existing customer in, one 409 after another. */
+const ROTATION: readonly ConflictShape[] = ['gid', 'id', 'none'];
+
+const published: PublishedSettings<Published> = {
+  settings(given, where) {
+    const { conflictShape = 'rotate', ...others } = (given ?? {}) as InvisibleCollectorPublishedOptions;
+    const unknown = Object.keys(others)[0];
+    if (unknown !== undefined) throw new RangeError(`${where}.${unknown} is not a setting (conflictShape)`);
+    if (conflictShape !== 'rotate' && !CONFLICT_SHAPES.includes(conflictShape))
+      throw new RangeError(
+        `${where}.conflictShape must be rotate, ${CONFLICT_SHAPES.join(', ')}, got ${String(conflictShape)}`,
+      );
+    let conflicts = 0;
+    return {
+      nextConflictShape() {
+        if (conflictShape !== 'rotate') return conflictShape;
+        const shape = ROTATION[conflicts % ROTATION.length] ?? 'gid';
+        conflicts += 1;
+        return shape;
+      },
+    };
+  },
+};
 
 const error = (status: number, message: string): Reply => json(status, { code: status, message });
 const notFound = (): Reply => error(404, 'Customer not found');
@@ -66,9 +128,9 @@ function problems(body: Record<string, unknown>, create: boolean): string[] {
   return out;
 }
 
-export function invisibleCollectorEmulation(
-  ctx: EmulationContext<'invisible-collector'>,
-): Emulation<'invisible-collector'> {
+function emulate(
+  ctx: EmulationContext<InvisibleCollectorSandboxCredentials, Published>,
+): Emulation<InvisibleCollectorCustomer> {
   const { credentials } = ctx;
   const byGid = new Map<string, InvisibleCollectorCustomer>();
   const byExternalId = new MultiMap<string, InvisibleCollectorCustomer>();
@@ -77,13 +139,13 @@ export function invisibleCollectorEmulation(
   /** `:id` is a gid, else an externalId (the first customer given it, when several share one). */
   const find = (id: string): InvisibleCollectorCustomer | undefined => byGid.get(id) ?? byExternalId.first(id);
 
-  const published = (): boolean => ctx.behaviour.published;
+  const isPublished = (): boolean => ctx.behaviour.published;
 
   /** The customer as answered; published: the phone as `mobile`, no `phone` or `locale` (as the SDKs show it). */
   const view = (c: InvisibleCollectorCustomer): Record<string, unknown> => {
     const { name, externalId, vatNumber, address, zipCode, city, country, email, phone, gid, locale } = c;
     const common = { name, externalId, vatNumber, address, zipCode, city, country, email };
-    return published() ? { ...common, mobile: phone, gid } : { ...common, phone, gid, locale };
+    return isPublished() ? { ...common, mobile: phone, gid } : { ...common, phone, gid, locale };
   };
 
   /** The fields sent replace the stored ones (`null` clears one); the fields left out are kept. `gid` is never taken. */
@@ -112,10 +174,10 @@ export function invisibleCollectorEmulation(
 
   /** A create whose VAT number is held by `existing`: documented, always its `gid`; published, in turn (see above). */
   const conflict = (existing: InvisibleCollectorCustomer): Reply => {
-    if (!published())
+    if (!isPublished())
       return json(409, { code: 409, message: 'A customer with the same VAT number already exists', gid: existing.gid });
     const body: Record<string, unknown> = { code: 409, message: 'Customer already registered' };
-    const shape = ctx.behaviour.nextIcConflictShape();
+    const shape = ctx.behaviour.settings.nextConflictShape();
     if (shape === 'gid') body.gid = existing.gid;
     if (shape === 'id') body.id = existing.gid;
     return json(409, body);
@@ -199,7 +261,7 @@ export function invisibleCollectorEmulation(
         : error(401, 'Invalid credentials were supplied');
     },
     errorBody: (status, message) => ({ code: status, message }),
-    invalidJsonBody: () => (published() ? { code: 400, message: 'Invalid JSON' } : undefined),
+    invalidJsonBody: () => (isPublished() ? { code: 400, message: 'Invalid JSON' } : undefined),
     customers: () => [...byGid.values()].map((c) => ({ ...c })),
     save: () => ({ customers: [...byGid.values()] }),
     load(state: SavedState) {
@@ -210,4 +272,18 @@ export function invisibleCollectorEmulation(
       }
     },
   };
+}
+
+export const sandbox = {
+  basePath: '',
+  credentials: Object.freeze({ token: 'sandbox-ic-token' }),
+  emulate,
+  published,
+  config: (baseUrl, credentials) => ({ baseUrl, token: credentials.token }),
+} satisfies SandboxProvider<InvisibleCollectorSandboxCredentials, InvisibleCollectorCustomer, Published>;
+
+declare module '../../src/sandbox/provider.js' {
+  interface BuiltInSandboxes {
+    'invisible-collector': typeof sandbox;
+  }
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS, startSandbox } from '../../src/sandbox/index.js';
-import { call, useSandbox, UUID } from './helpers.js';
+import { startSandbox } from '../../../src/sandbox/index.js';
+import { sandbox as yativo } from '../../../adapters/yativo/sandbox.js';
+import { call, useSandbox, UUID } from '../../sandbox/helpers.js';
 
 const sandbox = useSandbox();
 const url = (path: string): string => `${sandbox().urls.yativo}${path}`;
-const auth = { authorization: `Bearer ${SANDBOX_CREDENTIALS.yativo.token}` };
+const auth = { authorization: `Bearer ${yativo.credentials.token}` };
 
 const createBody = {
   customer_name: 'Test Customer',
@@ -178,7 +179,7 @@ describe('yativo sandbox', () => {
   });
 
   it('exchanges account_id + app_secret for a bearer token that works', async () => {
-    const { accountId, appSecret } = SANDBOX_CREDENTIALS.yativo;
+    const { accountId, appSecret } = yativo.credentials;
     const login = await call(url('/auth/login'), {
       method: 'POST',
       body: { account_id: accountId, app_secret: appSecret },
@@ -218,8 +219,8 @@ describe('yativo sandbox', () => {
 });
 
 describe('yativo sandbox tokens', () => {
-  it('expires issued tokens after yativoTokenTtlSeconds', async () => {
-    const sb = await startSandbox({ yativoTokenTtlSeconds: 0.2 });
+  it('expires issued tokens after tokenTtlSeconds', async () => {
+    const sb = await startSandbox({ tokenTtlSeconds: { yativo: 0.2 } });
     try {
       const { accountId, appSecret } = sb.credentials.yativo;
       const login = await call(`${sb.urls.yativo}/auth/login`, {

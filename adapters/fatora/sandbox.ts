@@ -1,5 +1,6 @@
-// Fatora: shared/providers/fatora-update-client.txt and NOTES.md. Errors are `{ status: "ERROR", error }`, where
-// `error` is the documented string for a bad API key and a `{ code, message }` object otherwise (as in fixtures/).
+// The sandbox's emulation of Fatora: shared/providers/fatora-update-client.txt and NOTES.md. Errors are
+// `{ status: "ERROR", error }`, where `error` is the documented string for a bad API key and a `{ code, message }`
+// object otherwise (as in fixtures/).
 import {
   bearerToken,
   header,
@@ -10,10 +11,22 @@ import {
   type EmulationContext,
   type Reply,
   type Route,
-} from '../emulation.js';
-import { savedCounter, savedCustomers, type SavedState } from '../state.js';
-import { isEmail, isPlainObject } from '../validate.js';
-import type { FatoraClient } from '../types.js';
+} from '../../src/sandbox/emulation.js';
+import type { SandboxProvider } from '../../src/sandbox/provider.js';
+import { savedCounter, savedCustomers, type SavedState } from '../../src/sandbox/state.js';
+import { isEmail, isPlainObject } from '../../src/sandbox/validate.js';
+
+/** A static bearer `token`, or `apiKey` exchanged at `GET /v1/Authorization/Authorize`. */
+export type FatoraSandboxCredentials = { token: string; apiKey: string };
+
+export interface FatoraClient {
+  id: number;
+  name: string | null;
+  phone: string | null;
+  email: string;
+  address: string | null;
+  note: string | null;
+}
 
 /** Issued bearer tokens: Fatora documents no lifetime (one sample lived 360 days), so they last the run. */
 const TOKEN_TTL_SECONDS = 360 * 24 * 3600;
@@ -48,7 +61,7 @@ function clientId(text: string | undefined): number | undefined {
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-export function fatoraEmulation(ctx: EmulationContext<'fatora'>): Emulation<'fatora'> {
+function emulate(ctx: EmulationContext<FatoraSandboxCredentials>): Emulation<FatoraClient> {
   const { credentials } = ctx;
   const tokens = new TokenStore();
   const clients = new Map<number, FatoraClient>();
@@ -83,7 +96,7 @@ export function fatoraEmulation(ctx: EmulationContext<'fatora'>): Emulation<'fat
         if (header(req.headers, 'api_key') !== credentials.apiKey)
           return json(401, { status: 'ERROR', error: 'Invalid API Key' });
         const token = `ftr_${ctx.ids.hex(48)}`;
-        tokens.issue(token, TOKEN_TTL_SECONDS);
+        tokens.issue(token, ctx.tokenTtlSeconds ?? TOKEN_TTL_SECONDS);
         return json(200, { success: true, bearer_token: token });
       },
     },
@@ -170,4 +183,19 @@ export function fatoraEmulation(ctx: EmulationContext<'fatora'>): Emulation<'fat
       nextId = Math.max(nextId, savedCounter(state, 'nextId') ?? FIRST_CLIENT_ID);
     },
   };
+}
+
+export const sandbox = {
+  // The paths carry `/v1` themselves, as they do at Fatora (`https://api.fatora.io/v1/…`).
+  basePath: '',
+  credentials: Object.freeze({ token: 'sandbox-fatora-token', apiKey: 'sandbox-fatora-key' }),
+  emulate,
+  // By token: the simplest form, and the one that needs no exchange.
+  config: (baseUrl, credentials) => ({ baseUrl, token: credentials.token }),
+} satisfies SandboxProvider<FatoraSandboxCredentials, FatoraClient>;
+
+declare module '../../src/sandbox/provider.js' {
+  interface BuiltInSandboxes {
+    fatora: typeof sandbox;
+  }
 }

@@ -1,7 +1,8 @@
-// Yativo fiat API: shared/providers/yativo-*.txt and NOTES.md. Laravel-style envelopes and validation messages.
-// In the `published` behaviour, what its published Laravel server does instead (NOTES.md, last section): no
-// Idempotency-Key on customer routes, `customer_type` required, one customer per email, a create answered 200,
-// and every error as `{ status: "failed", status_code, message: "Request failed.", data }` with HTTP status_code.
+// The sandbox's emulation of the Yativo fiat API: shared/providers/yativo-*.txt and NOTES.md. Laravel-style
+// envelopes and validation messages. In the `published` behaviour, what its published Laravel server does instead
+// (NOTES.md, last section): no Idempotency-Key on customer routes, `customer_type` required, one customer per
+// email, a create answered 200, and every error as `{ status: "failed", status_code, message: "Request failed.",
+// data }` with HTTP status_code.
 import {
   bearerToken,
   header,
@@ -13,10 +14,17 @@ import {
   type Reply,
   type Route,
   type SandboxRequest,
-} from '../emulation.js';
-import { checkFields, freshId, savedCustomers, savedRecords, StateError, type SavedState } from '../state.js';
-import { canonicalJson, isPlainObject } from '../validate.js';
-import type { YativoStoredCustomer } from '../types.js';
+} from '../../src/sandbox/emulation.js';
+import type { SandboxProvider } from '../../src/sandbox/provider.js';
+import {
+  checkFields,
+  freshId,
+  savedCustomers,
+  savedRecords,
+  StateError,
+  type SavedState,
+} from '../../src/sandbox/state.js';
+import { canonicalJson, isPlainObject } from '../../src/sandbox/validate.js';
 import {
   add,
   checkString,
@@ -28,7 +36,19 @@ import {
   PUBLIC_FIELDS,
   validate,
   type Errors,
-} from './yativo-rules.js';
+} from './sandbox-rules.js';
+
+/** A static bearer `token`, or `accountId` + `appSecret` exchanged at `POST /auth/login`. */
+export type YativoSandboxCredentials = { token: string; accountId: string; appSecret: string };
+
+/** A Yativo customer as stored; the identity document is kept here but never answered (as documented). */
+export interface YativoStoredCustomer {
+  customer_id: string;
+  [field: string]: unknown;
+}
+
+/** Lifetime of the tokens `POST /auth/login` issues (`expires_in`), as documented, unless the options set one. */
+const TOKEN_TTL_SECONDS = 600;
 
 function envelope(status: number, message: string, data: unknown): Reply {
   return json(status, { status: 'success', status_code: status, message, data });
@@ -66,8 +86,9 @@ function savedReply(value: unknown, where: string): Reply {
   return reply;
 }
 
-export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yativo'> {
+function emulate(ctx: EmulationContext<YativoSandboxCredentials>): Emulation<YativoStoredCustomer> {
   const { credentials } = ctx;
+  const tokenTtlSeconds = ctx.tokenTtlSeconds ?? TOKEN_TTL_SECONDS;
   const tokens = new TokenStore();
   const customers = new Map<string, YativoStoredCustomer>();
   /** By lower-cased email: the published server's one-customer-per-email check. */
@@ -148,11 +169,11 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
           return json(401, { status: 'error', status_code: 401, message: 'Invalid account_id or app_secret' });
         }
         const token = `yat_${ctx.ids.hex(40)}`;
-        tokens.issue(token, ctx.tokenTtlSeconds);
+        tokens.issue(token, tokenTtlSeconds);
         return envelope(200, 'Request successful', {
           access_token: token,
           token_type: 'bearer',
-          expires_in: ctx.tokenTtlSeconds,
+          expires_in: tokenTtlSeconds,
         });
       },
     },
@@ -272,4 +293,22 @@ export function yativoEmulation(ctx: EmulationContext<'yativo'>): Emulation<'yat
       });
     },
   };
+}
+
+export const sandbox = {
+  basePath: '/api/v1',
+  credentials: Object.freeze({
+    token: 'sandbox-yativo-token',
+    accountId: 'sandbox-yativo-account',
+    appSecret: 'sandbox-yativo-secret',
+  }),
+  emulate,
+  // By token: the simplest form, and the one that needs no exchange.
+  config: (baseUrl, credentials) => ({ baseUrl, token: credentials.token }),
+} satisfies SandboxProvider<YativoSandboxCredentials, YativoStoredCustomer>;
+
+declare module '../../src/sandbox/provider.js' {
+  interface BuiltInSandboxes {
+    yativo: typeof sandbox;
+  }
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, useSandbox } from './helpers.js';
+import { startSandbox } from '../../../src/sandbox/index.js';
+import { sandbox as fatora } from '../../../adapters/fatora/sandbox.js';
+import { call, useSandbox } from '../../sandbox/helpers.js';
 
 const sandbox = useSandbox();
 const url = (path: string): string => `${sandbox().urls.fatora}${path}`;
-const auth = { authorization: `Bearer ${SANDBOX_CREDENTIALS.fatora.token}` };
+const auth = { authorization: `Bearer ${fatora.credentials.token}` };
 
 const clientBody = {
   name: 'Client Name',
@@ -33,7 +34,7 @@ describe('fatora sandbox', () => {
 
   it('authorizes an api_key into a bearer token that works', async () => {
     const res = await call(url('/v1/Authorization/Authorize'), {
-      headers: { api_key: SANDBOX_CREDENTIALS.fatora.apiKey },
+      headers: { api_key: fatora.credentials.apiKey },
     });
     expect(res.status).toBe(200);
     const body = res.body as { bearer_token: string };
@@ -130,5 +131,22 @@ describe('fatora sandbox', () => {
       status: 'ERROR',
       error: { code: 400, message: 'page_size must be an integer from 1 to 100.' },
     });
+  });
+});
+
+describe('fatora sandbox tokens', () => {
+  it('keeps issued tokens for the run, unless tokenTtlSeconds sets a lifetime', async () => {
+    const sb = await startSandbox({ tokenTtlSeconds: 0.2 });
+    try {
+      const authorize = await call(`${sb.urls.fatora}/v1/Authorization/Authorize`, {
+        headers: { api_key: sb.credentials.fatora.apiKey },
+      });
+      const headers = { authorization: `Bearer ${(authorize.body as { bearer_token: string }).bearer_token}` };
+      expect((await call(`${sb.urls.fatora}/v1/clients`, { headers })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect((await call(`${sb.urls.fatora}/v1/clients`, { headers })).status).toBe(401);
+    } finally {
+      await sb.close();
+    }
   });
 });

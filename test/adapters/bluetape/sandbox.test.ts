@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, useSandbox } from './helpers.js';
+import { sandbox as bluetape } from '../../../adapters/bluetape/sandbox.js';
+import { call, useSandbox } from '../../sandbox/helpers.js';
 
 const sandbox = useSandbox();
 const url = (path: string): string => `${sandbox().urls.bluetape}${path}`;
 const auth = {
-  'x-bluetape-key': SANDBOX_CREDENTIALS.bluetape.apiKey,
-  'x-integration-accountid': SANDBOX_CREDENTIALS.bluetape.accountId,
+  'x-bluetape-key': bluetape.credentials.apiKey,
+  'x-integration-accountid': bluetape.credentials.accountId,
 };
 
 const fields = {

@@ -1,5 +1,5 @@
-// Yativo's validation, as Laravel words it: `{ field: ["The customer email field is required."] }`.
-import { isAlpha3, isE164, isEmail, isPlainObject } from '../validate.js';
+// The sandbox's Yativo validation, as Laravel words it: `{ field: ["The customer email field is required."] }`.
+import { isAlpha3, isE164, isEmail, isPlainObject } from '../../src/sandbox/validate.js';
 
 export type Errors = Record<string, string[]>;
 

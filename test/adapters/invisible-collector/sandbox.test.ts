@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, useSandbox, UUID } from './helpers.js';
+import { sandbox as invisibleCollector } from '../../../adapters/invisible-collector/sandbox.js';
+import { call, useSandbox, UUID } from '../../sandbox/helpers.js';
 
 const sandbox = useSandbox();
 const url = (path: string): string => `${sandbox().urls['invisible-collector']}${path}`;
-const auth = { authorization: `Bearer ${SANDBOX_CREDENTIALS['invisible-collector'].token}` };
+const auth = { authorization: `Bearer ${invisibleCollector.credentials.token}` };
 
 const document = {
   name: 'John Doe Inc.',
