@@ -6,7 +6,7 @@ import { yativo } from '../adapters/yativo/index.js';
 import { fatora } from '../adapters/fatora/index.js';
 import { bluetape } from '../adapters/bluetape/index.js';
 import { invisibleCollector } from '../adapters/invisible-collector/index.js';
-import { answer, FAST_LIMIT, FAST_RETRY, useNock, type WireRequest } from './wire/harness.js';
+import { answer, FAST_LIMIT, FAST_RETRY, useNock, type WireRequest } from './adapters/wire-harness.js';
 
 const SECRETS = { yativo: 'yat-secret-token-1', fatora: 'fat-secret-token-2', bluetape: 'bt-secret-key-3', ic: 'ic-secret-token-4' };
 const BASES = {

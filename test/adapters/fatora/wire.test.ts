@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { createCustomerSync } from '../../src/index.js';
-import { MemoryStateStore } from '../../src/state/memory-store.js';
-import type { StateStore } from '../../src/state/store.js';
-import { fatora } from '../../adapters/fatora/index.js';
-import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from './harness.js';
+import { createCustomerSync } from '../../../src/index.js';
+import { MemoryStateStore } from '../../../src/state/memory-store.js';
+import type { StateStore } from '../../../src/state/store.js';
+import { fatora } from '../../../adapters/fatora/index.js';
+import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from '../wire-harness.js';
 
 const BASE = 'https://api.fatora.test';
 const customer = fixture<Record<string, unknown>>('fatora/customer.json');
@@ -260,7 +260,7 @@ describe('Fatora on the wire', () => {
       expect(lines(log)).toEqual([`GET ${lookupPath(1)}`, 'PUT /v1/clients/123', `GET ${lookupPath(1)}`]);
     });
 
-    // As for Yativo (test/wire/yativo.test.ts): two clients have exactly our email, one linked to another customer of
+    // As for Yativo (test/adapters/yativo/wire.test.ts): two clients have exactly our email, one linked to another customer of
     // ours. Brief of issue 10, point 3: adopted only when exactly one exact match exists. FAILS since d5a3508, which
     // adopts the one not linked (PUT /v1/clients/124 with this record).
     it('two clients with exactly our email, one linked to another customer of ours: rejected, nothing written', async () => {

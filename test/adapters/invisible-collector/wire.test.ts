@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { createCustomerSync } from '../../src/index.js';
-import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
-import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from './harness.js';
+import { createCustomerSync } from '../../../src/index.js';
+import { invisibleCollector } from '../../../adapters/invisible-collector/index.js';
+import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, type WireRequest } from '../wire-harness.js';
 
 const BASE = 'https://api.invisiblecollector.test';
 const customer = fixture<Record<string, unknown>>('invisible-collector/customer.json');

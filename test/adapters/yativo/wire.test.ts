@@ -1,9 +1,9 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { createCustomerSync } from '../../src/index.js';
-import { MemoryStateStore } from '../../src/state/memory-store.js';
-import { yativo } from '../../adapters/yativo/index.js';
-import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, UUID, type WireRequest } from './harness.js';
+import { createCustomerSync } from '../../../src/index.js';
+import { MemoryStateStore } from '../../../src/state/memory-store.js';
+import { yativo } from '../../../adapters/yativo/index.js';
+import { answer, fixture, resetAfterSending, FAST_LIMIT, FAST_RETRY, ourHeaders, useNock, UUID, type WireRequest } from '../wire-harness.js';
 
 const BASE = 'https://api.yativo.test/api/v1';
 const customer = fixture<Record<string, unknown>>('yativo/customer.json');
