@@ -18,7 +18,7 @@ export interface ProviderFactory<Options extends CommonAdapterOptions = CommonAd
 
 /**
  * Turns a provider definition (the shape every built-in adapter uses, see `ProviderDefinition`) into an adapter
- * factory like `yativo(...)`. The definition is checked now, so a mistake shows where the provider is defined, not at
+ * factory like the built-in ones (`acme({ token })`). The definition is checked now, so a mistake shows where the provider is defined, not at
  * the first push. Throws `OptionsError` naming each problem.
  */
 export function defineProvider<Options extends CommonAdapterOptions, const Id extends string>(

@@ -226,7 +226,7 @@ function resolveInput(input: string, io: CliIo): string {
 }
 
 /**
- * `--only yativo,fatora`: ids of providers the config configures, built-in or of the user's own (ids are not a
+ * `--only a,b`: ids of providers the config configures, built-in or of the user's own (ids are not a
  * closed list, so a provider the config does not name is unknown to this run, whatever its id).
  */
 export function parseOnly(only: string | undefined, adapters: readonly Adapter[]): ProviderId[] | undefined {

@@ -97,7 +97,7 @@ export const INVALID_DATE_TIME = 'must be an ISO 8601 date-time with Z or an off
 export const NO_TIME_ZONE = 'must include a time zone: Z or an offset such as +02:00';
 
 /**
- * An ISO 8601 date-time with a zone, kept as given (trimmed): it is sent as is (BlueTape's `sourceModifiedDate`), and
+ * An ISO 8601 date-time with a zone, kept as given (trimmed): it is sent as is (as a provider's "modified at" field), and
  * payload hashes already stored depend on its exact text.
  */
 export const dateTime = text(MAX.short).check((payload) => {
@@ -130,7 +130,7 @@ const DECIMAL_DIGITS = /^\d+$/;
 const NOT_POSITIVE = 'must be a positive integer';
 
 /**
- * A provider's integer id (Fatora's): a positive safe integer, or a string of its decimal digits, trimmed like any text
+ * A provider's integer id (`idType: 'integer'`): a positive safe integer, or a string of its decimal digits, trimmed like any text
  * (`"1024"` and `1024` are the same id, so the same customer and the same hashes). Always a number once parsed.
  * Its issues abort implicitly, as `text()`'s do.
  */

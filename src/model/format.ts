@@ -6,7 +6,7 @@ export function joinPresent(parts: ReadonlyArray<string | undefined>, separator:
   return present.length === 0 ? undefined : present.join(separator);
 }
 
-/** `street number`, as Fatora's one-line address and Invisible Collector's `address` want it. */
+/** `street number`, as one-line addresses want it. */
 export function streetLine(address: Address): string | undefined {
   return joinPresent([address.street, address.number], ' ');
 }

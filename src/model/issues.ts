@@ -43,7 +43,7 @@ function unionTypes(errors: readonly (readonly core.$ZodIssue[])[]): string[] | 
 export const issueMessage: core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type') return typeMessage([issue.expected], issue.input);
   if (issue.code === 'invalid_union') {
-    // A field of several types (Fatora's id: a number or a string) is described like a field of one.
+    // A field of several types (an integer id: a number or a string) is described like a field of one.
     const expected = unionTypes(issue.errors);
     if (expected !== undefined) return typeMessage(expected, issue.input);
   }

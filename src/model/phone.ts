@@ -24,7 +24,7 @@ function parse(text: string, region: string | undefined): PhoneResult {
   const phone = parsePhoneNumberFromString(text, { defaultCountry, extract: false });
   // isPossible (the length fits the country's plan), not isValid (the number range is allocated): a sync tool must
   // not drop a customer because a metadata table lags behind, nor the providers' own documented examples
-  // (BlueTape's +11234567890 has the unallocated area code 123).
+  // (one documents +11234567890, whose area code 123 is unallocated).
   if (phone === undefined || !phone.isPossible()) return { ok: false, message: INVALID };
   if (phone.ext !== undefined) return { ok: false, message: EXTENSION };
   return { ok: true, e164: phone.number };

@@ -10,7 +10,7 @@ const MAX_DISTANCE = 2;
 /**
  * The known key or dot path a mistyped field or CSV column most likely meant: the nearest by a couple of edits
  * (`adress.city` → `address.city`), else one whose last segment is near the name's last segment
- * (`city` → `address.city`, `fatora` → `providerIds.fatora`) when only one is.
+ * (`city` → `address.city`, `acme` → `providerIds.acme`) when only one is.
  */
 export function closestPath(name: string, known: readonly string[]): string | undefined {
   if (name.length > 64) return undefined;

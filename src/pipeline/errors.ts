@@ -9,14 +9,14 @@ import type { ProviderId } from '../provider-id.js';
 /** Who and what an error is about, and what must never appear in it. */
 export interface ErrorContext {
   provider: ProviderId;
-  /** Human name, first word of every message (e.g. `Invisible Collector`). */
+  /** Human name, first word of every message (e.g. `Acme Billing`). */
   name: string;
   customerId?: string | undefined;
   /** Values to redact: configured credentials and every token obtained by exchange. */
   secrets: Iterable<string>;
   /** The provider's own message from an error body (the adapter's `errorMessage`). */
   errorMessage?: ((status: number, body: unknown) => string | undefined) | undefined;
-  /** The adapter's kind for a refused answer whose status alone misleads (Yativo's 400 "Customer not found"). */
+  /** The adapter's kind for a refused answer whose status alone misleads (a 400 "Customer not found"). */
   errorKind?: ((status: number, body: unknown) => ErrorKind | undefined) | undefined;
   request?: { method: HttpMethod; path: string } | undefined;
 }

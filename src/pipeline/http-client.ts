@@ -85,7 +85,7 @@ export class HttpClient {
       transformResponse: [(data: unknown) => data],
       transformRequest: [(data: unknown) => data],
       maxContentLength: options.maxResponseBytes,
-      // Requests carry what we built (a Yativo create may hold two 10 MiB identity images): bounded, but not by
+      // Requests carry what we built (a create may hold two 10 MiB identity images): bounded, but not by
       // the response cap.
       maxBodyLength: MAX_REQUEST_BYTES,
       timeout: options.timeoutMs,

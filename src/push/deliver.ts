@@ -184,7 +184,7 @@ class Delivery {
   }
 
   /**
-   * A create left by an earlier attempt. One the provider deduplicates (BlueTape answers a repeat with 409) is
+   * A create left by an earlier attempt. One the provider deduplicates (a repeat answers a conflict) is
    * replayed as it is; any other is replayed only after a lookup says the customer is not there (DESIGN §5: a key
    * is a second line of defence, never the only one), and a customer the lookup finds is adopted and updated.
    */
@@ -246,7 +246,7 @@ class Delivery {
 
   /**
    * A create refused because a customer may already exist. Never write over a customer that is not ours
-   * (DESIGN §5): BlueTape's conflict is about our own id; any other is adopted only when the lookup finds exactly
+   * (DESIGN §5): a conflict about our own id (`own-id`) is ours; any other is adopted only when the lookup finds exactly
    * one customer matching exactly, linked to no other customer of ours. Otherwise the record fails `rejected`,
    * nothing is written, and the intent is dropped (nothing was created), so the next run asks again.
    */

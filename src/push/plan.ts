@@ -33,7 +33,7 @@ export function recordId(def: ProviderDefinition, customer: Customer): string | 
 
 /**
  * The id an update addresses (DESIGN §3 "path id"): the one the record names, else the provider's default
- * (BlueTape and Invisible Collector take the customer's own id), else the one learned at a create.
+ * (providers that key customers by the caller's id take the customer's own), else the one learned at a create.
  */
 export function targetId(def: ProviderDefinition, customer: Customer, learned: string | undefined): string | undefined {
   return recordId(def, customer) ?? def.defaultId?.(customer) ?? learned;
@@ -74,7 +74,7 @@ export function createRule(def: ProviderDefinition): NonNullable<ProviderDefinit
   return create;
 }
 
-/** Whether the provider deduplicates a repeated create by itself (BlueTape), so it may be replayed blindly. */
+/** Whether the provider deduplicates a repeated create by itself (a repeat answers a conflict), so it may be replayed blindly. */
 export function createRetrySafe(def: ProviderDefinition): boolean {
   return createRule(def).request({}).retrySafe;
 }
