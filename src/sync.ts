@@ -11,8 +11,8 @@ import { SyncEngine, type PushOptions, type PushResult } from './push/engine.js'
 import type { EnqueueOptions } from './queue/job.js';
 import type { PushQueue } from './queue/producer.js';
 import { checkNamespace } from './queue/settings.js';
+import { DeferredStateStore } from './state/deferred-store.js';
 import { MemoryStateStore } from './state/memory-store.js';
-import { SqliteStateStore } from './state/sqlite-store.js';
 import type { StateStore } from './state/store.js';
 
 export type { PushOptions, PushResult } from './push/engine.js';
@@ -61,6 +61,9 @@ export interface CustomerSync {
 
 export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
   const engine = createEngine(options);
+  // A SQLite state opens in the background (its module is loaded only by those who use one): a push waits for it,
+  // and a state that cannot be opened rejects the push with its own error, not one failure per provider.
+  const opening = engine.store instanceof DeferredStateStore ? engine.store.ready : undefined;
   // `providerIds` accepts the id of each configured provider of the user's own, besides the built-in ones.
   const model = customerModel(options.adapters.map((adapter) => adapter.definition));
   const parseCustomer = (input: unknown) => model.parse(input);
@@ -71,7 +74,10 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
   const sync: CustomerSync = {
     async push(input, pushOptions = {}) {
       if (engine.closed) throw new Error('customer-sync: push after close()');
-      return engine.push(parseCustomer(input), pushOptions);
+      const customer = parseCustomer(input);
+      // Only when there is something to wait for: a push must be in flight as soon as it is made (close() waits).
+      if (opening) await opening;
+      return engine.push(customer, pushOptions);
     },
     async enqueue(input, enqueueOptions = {}) {
       if (engine.closed) throw new Error('customer-sync: enqueue after close()');
@@ -80,6 +86,8 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
         throw new OptionsError('customer-sync: enqueue needs a queue', [{ path: 'redis', message: 'set redis: "redis://…" to queue pushes for workers' }]);
       }
       const customer = parseCustomer(input);
+      if (opening) await opening;
+      if (engine.closed) throw new Error('customer-sync: enqueue after close()');
       const unknown = enqueueOptions.only?.filter((id) => !engine.providers.includes(id)) ?? [];
       if (unknown.length > 0) {
         throw new OptionsError('Invalid enqueue options', [{ path: 'only', message: `not a configured provider: ${unknown.join(', ')} (configured: ${engine.providers.join(', ')})` }]);
@@ -96,6 +104,9 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
       return sync;
     },
     async close() {
+      // A push waiting for the state reaches the engine first (it awaited the opening before this), so close() lets
+      // it finish like any push in flight.
+      if (opening) await opening.catch(() => undefined);
       await engine.close();
       await (await queue)?.close();
     },
@@ -103,14 +114,27 @@ export function createCustomerSync(options: CustomerSyncOptions): CustomerSync {
   return sync;
 }
 
-/** Checks the options and builds the engine behind `createCustomerSync` (the CLI builds its own the same way). */
+/**
+ * Checks the options and builds the engine behind `createCustomerSync` (the CLI builds its own the same way). A
+ * state file path gives a `DeferredStateStore`: SQLite is loaded and the file opened in the background, and the
+ * store's methods wait for it.
+ */
 export function createEngine(options: CustomerSyncOptions): SyncEngine {
   const adapters = checkAdapters(options);
   const namespace = options.namespace === undefined ? undefined : checkNamespace(options.namespace);
-  const state = options.state;
-  const store = state === undefined ? new MemoryStateStore() : typeof state === 'string' ? SqliteStateStore.open(state) : state;
   const shared = options.redis === undefined ? undefined : new SharedLimits(options.redis, namespace);
+  // The store after everything that may refuse the options, so no state file is opened for options refused.
+  const state = options.state;
+  const store = state === undefined ? new MemoryStateStore() : typeof state === 'string' ? openStateFile(state) : state;
   return new SyncEngine(adapters, store, options.retry, { shared });
+}
+
+/** better-sqlite3 is loaded by those who keep a state file, not by every import of the library or of an adapter. */
+function openStateFile(path: string): DeferredStateStore {
+  return new DeferredStateStore(async () => {
+    const { SqliteStateStore } = await import('./state/sqlite-store.js');
+    return SqliteStateStore.open(path);
+  });
 }
 
 function checkAdapters(options: CustomerSyncOptions): readonly Adapter[] {

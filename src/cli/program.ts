@@ -2,14 +2,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { PROVIDER_IDS } from '../providers.js';
 import { BUILT_IN_DEFINITIONS } from '../registry.js';
-import { runSandboxCommand } from '../sandbox/cli.js';
 import { BEHAVIOURS, type Behaviour, type RateLimit } from '../sandbox/index.js';
-import { demoCommand } from './demo-command.js';
+import { LOG_LEVELS, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
-import { LOG_LEVELS } from './logger.js';
-import { stateListCommand, stateResolveCommand } from './state-command.js';
-import { syncCommand } from './sync-command.js';
-import { WORKER_HELP, workerCommand } from './worker-command.js';
+
+// Each command's module is loaded by its action: `--help` loads commander and what the help text shows, not BullMQ,
+// Redis, SQLite, PostgreSQL, axios or pino (test/light-imports.test.ts).
 
 function port(value: string): number {
   const n = Number(value);
@@ -87,6 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--queue', 'queue the records for `customer-sync worker` processes (the config\'s "redis") and report their results')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
     .action(async (flags) => {
+      const { syncCommand } = await import('./sync-command.js');
       code = await syncCommand(flags, io);
     });
 
@@ -98,6 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
     .addHelpText('after', WORKER_HELP)
     .action(async (flags) => {
+      const { workerCommand } = await import('./worker-command.js');
       code = await workerCommand(flags, io);
     });
 
@@ -117,6 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (flags: SandboxFlags) => {
       const printConfig = flags.printConfig === true;
       const limit = flags.rateLimit;
+      const { runSandboxCommand } = await import('../sandbox/cli.js');
       const sandbox = await runSandboxCommand({
         port: flags.port,
         host: flags.host,
@@ -144,6 +145,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--dir <dir>', 'where the demo keeps its config, state and sandbox data', '.customer-sync/demo')
     .option('--faults <rate>', 'chance of an injected 5xx per request', fraction, 0.02)
     .action(async (flags) => {
+      const { demoCommand } = await import('./demo-command.js');
       code = await demoCommand(flags, io);
     });
 
@@ -155,6 +157,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--config <file>', 'read the state path from this config')
     .option('--json', 'print JSON')
     .action(async (flags) => {
+      const { stateListCommand } = await import('./state-command.js');
       code = await stateListCommand(flags, io);
     });
   state
@@ -167,6 +170,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--state <file>', 'state file')
     .option('--config <file>', 'read the state path from this config')
     .action(async (flags) => {
+      const { stateResolveCommand } = await import('./state-command.js');
       code = await stateResolveCommand(flags, io);
     });
 

@@ -1,7 +1,7 @@
 import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
 import { loadQueueConfig } from './queue-config.js';
 import { queueEngine } from '../queue/engine.js';
-import { DEFAULT_NAMESPACE, LOCK_ENV, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
+import { LOCK_ENV, type QueueLocation } from '../queue/settings.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, type CliIo } from './io.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
@@ -12,16 +12,6 @@ export interface WorkerFlags {
   concurrency?: number | undefined;
   logLevel?: LogLevel | undefined;
 }
-
-export const WORKER_HELP = `
-Several workers (processes or machines) need a PostgreSQL state ("state": "postgres://…" in the config): it keeps
-two workers from delivering the same customer to the same provider at once, and keeps creates safe when a worker
-dies mid-job. A SQLite state belongs to one worker: a worker refuses to start on it while another is connected.
-
-Environment:
-  ${NAMESPACE_ENV}  prefix of the queue and shared-limit keys in Redis (default: ${DEFAULT_NAMESPACE});
-                           every worker and sync --queue of one deployment uses the same
-  ${LOCK_ENV}  how long a job of a worker that died waits before another worker takes it over (default: 30000)`;
 
 /**
  * `customer-sync worker`: processes the push queue (`sync --queue`, `enqueue`) with the config's providers,

@@ -4,7 +4,6 @@ import { SharedLimits } from '../pipeline/shared-limits.js';
 import { DEFAULT_NAMESPACE } from '../queue/settings.js';
 import { SyncEngine } from '../push/engine.js';
 import { MemoryStateStore } from '../state/memory-store.js';
-import { SqliteStateStore } from '../state/sqlite-store.js';
 import type { StateStore } from '../state/store.js';
 import type { LoadedConfig } from './config.js';
 
@@ -16,7 +15,8 @@ export function isPostgresUrl(location: string): boolean {
 
 /**
  * Opens the state a config names: `postgres://…` for workers sharing one state, else a SQLite file (relative to
- * `cwd`). A dry run never writes: without a SQLite file it plans against an empty state.
+ * `cwd`). A dry run never writes: without a SQLite file it plans against an empty state. Each store's module (and
+ * its driver) is loaded here, when that store is opened.
  */
 export async function openState(location: string, options: { cwd: string; dryRun?: boolean | undefined }): Promise<StateStore> {
   if (isPostgresUrl(location)) {
@@ -25,6 +25,7 @@ export async function openState(location: string, options: { cwd: string; dryRun
   }
   const path = resolve(options.cwd, location);
   if (options.dryRun && !existsSync(path)) return new MemoryStateStore();
+  const { SqliteStateStore } = await import('../state/sqlite-store.js');
   return SqliteStateStore.open(path);
 }
 

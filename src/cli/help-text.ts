@@ -1,0 +1,22 @@
+import type { LogLevel } from './logger.js';
+import { DEFAULT_NAMESPACE, LOCK_ENV, NAMESPACE_ENV } from '../queue/settings.js';
+
+// What the CLI's help needs of its commands, apart from them: `customer-sync --help` loads no command, so neither
+// BullMQ, Redis, SQLite, PostgreSQL, axios nor pino (test/light-imports.test.ts counts what it loads).
+
+/** The levels of `--log-level`, in the order the help lists them: the logger's (`LogLevel`), without loading pino. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
+
+/** Fails to compile if the logger gains a level this list lacks. */
+const _everyLevel: [Exclude<LogLevel, (typeof LOG_LEVELS)[number]>] extends [never] ? true : never = true;
+
+/** The end of `customer-sync worker --help`. */
+export const WORKER_HELP = `
+Several workers (processes or machines) need a PostgreSQL state ("state": "postgres://…" in the config): it keeps
+two workers from delivering the same customer to the same provider at once, and keeps creates safe when a worker
+dies mid-job. A SQLite state belongs to one worker: a worker refuses to start on it while another is connected.
+
+Environment:
+  ${NAMESPACE_ENV}  prefix of the queue and shared-limit keys in Redis (default: ${DEFAULT_NAMESPACE});
+                           every worker and sync --queue of one deployment uses the same
+  ${LOCK_ENV}  how long a job of a worker that died waits before another worker takes it over (default: 30000)`;

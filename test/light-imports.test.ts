@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { yativo, type YativoOptions } from '../adapters/yativo/index.js';
+import { PROVIDER_IDS } from '../src/providers.js';
+import { createCustomerSync } from '../src/sync.js';
+import {
+  HEAVY_PACKAGES,
+  HELP_HEAVY_PACKAGES,
+  heavySourceFile,
+  LINKED_CUSTOMER,
+  loadedPackages,
+  PUSH_CHILD,
+  runLogged,
+  startProviders,
+} from './helpers/light-imports.js';
+
+// Issue 11, "light imports": `customer-sync/adapters/<id>` loads what pushing to that provider needs, and the CLI's
+// help loads no command. Each case runs in a child process that logs every module it loads (test/helpers). The
+// built package is checked the same way by test/pack/light-imports.test.ts.
+
+const root = resolve(import.meta.dirname, '..');
+const TSX = ['--import', 'tsx'];
+/** A child takes about a second on an idle machine; far longer on a loaded one. */
+const CHILD_TIMEOUT_MS = 60_000;
+
+// Concurrent: each child spends most of its time loading modules, one core each.
+describe('what is loaded', () => {
+  let providers: Awaited<ReturnType<typeof startProviders>>;
+  beforeAll(async () => {
+    providers = await startProviders();
+  });
+  afterAll(async () => {
+    await providers?.close();
+  });
+
+  it.concurrent.each(PROVIDER_IDS)('customer-sync/adapters/%s, imported and pushing one customer: no SQLite, BullMQ, Redis or PostgreSQL code', async (id) => {
+    const entry = pathToFileURL(join(root, 'adapters', id, 'index.ts')).href;
+    const run = await runLogged([PUSH_CHILD, entry, id], {
+      cwd: root,
+      nodeOptions: TSX,
+      env: { CUSTOMER_SYNC_ADAPTER_OPTIONS: JSON.stringify(providers.optionsFor(id)), CUSTOMER_SYNC_CUSTOMER: JSON.stringify(LINKED_CUSTOMER) },
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ status: 'updated' });
+    expect(run.code).toBe(0);
+    // The log works: it holds the adapter and what the push used.
+    expect(run.modules).toContain(join(root, 'adapters', id, 'index.ts'));
+    expect(loadedPackages(run.modules, ['axios', 'zod'])).toEqual(['axios', 'zod']);
+
+    expect(loadedPackages(run.modules, HEAVY_PACKAGES)).toEqual([]);
+    expect(run.modules.filter(heavySourceFile).map((path) => path.slice(root.length + 1))).toEqual([]);
+  }, CHILD_TIMEOUT_MS);
+
+  it.concurrent('customer-sync --help: no command: neither BullMQ, Redis, PostgreSQL, SQLite, axios nor pino', async () => {
+    const run = await runLogged([join(root, 'src/cli/main.ts'), '--help'], { cwd: root, nodeOptions: TSX });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: customer-sync');
+    expect(loadedPackages(run.modules, ['commander'])).toEqual(['commander']);
+
+    expect(loadedPackages(run.modules, HELP_HEAVY_PACKAGES)).toEqual([]);
+    const commands = run.modules.filter((path) => /\/src\/cli\/[^/]*-command\.ts$/.test(path) || heavySourceFile(path));
+    expect(commands.map((path) => path.slice(root.length + 1))).toEqual([]);
+  }, CHILD_TIMEOUT_MS);
+});
+
+describe('a SQLite state, opened on demand', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-light-state-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("rejects the push with the store's own error when the file is no state", async () => {
+    const state = join(dir, 'not-a-state.db');
+    writeFileSync(state, 'not a SQLite database, and not empty either: '.repeat(50));
+    const { SqliteStateStore } = await import('../src/state/sqlite-store.js');
+    const direct = (() => {
+      try {
+        SqliteStateStore.open(state);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('the file opened');
+    })();
+    const sync = createCustomerSync({ adapters: [yativo({ token: 't', baseUrl: 'http://127.0.0.1:9' })], state });
+    // Not a failed outcome per provider: the push itself fails, with what opening the file said.
+    const error = await sync.push(LINKED_CUSTOMER).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe(direct.name);
+    expect(error?.message).toBe(direct.message);
+    await sync.close();
+  });
+
+  it('lets a push made before close() finish (it waited for the state), then closes the state', async () => {
+    const providers = await startProviders();
+    try {
+      const state = join(dir, 'nested', 'state.db');
+      const sync = createCustomerSync({ adapters: [yativo(providers.optionsFor('yativo') as YativoOptions)], state });
+      const pending = sync.push(LINKED_CUSTOMER);
+      await sync.close();
+      expect((await pending).providers.yativo?.status).toBe('updated');
+      await expect(sync.push(LINKED_CUSTOMER)).rejects.toThrow('customer-sync: push after close()');
+      // Closed: another store opens the file and finds the link.
+      const { SqliteStateStore } = await import('../src/state/sqlite-store.js');
+      const store = SqliteStateStore.open(state);
+      expect((await store.get('cus-1', 'yativo'))?.providerId).toBe('y-1');
+      await store.close();
+    } finally {
+      await providers.close();
+    }
+  });
+
+  it('closes without a push, opened or not', async () => {
+    const opened = createCustomerSync({ adapters: [yativo({ token: 't' })], state: join(dir, 'unused.db') });
+    await opened.close();
+    writeFileSync(join(dir, 'garbage.db'), 'not a SQLite database, and not empty either: '.repeat(50));
+    const failed = createCustomerSync({ adapters: [yativo({ token: 't' })], state: join(dir, 'garbage.db') });
+    await failed.close();
+  });
+});
