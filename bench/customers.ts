@@ -2,10 +2,10 @@
  * Deterministic benchmark customers: record `i` is a pure function of `i` (and of `version`), so any process can
  * make the same record without a file, and last night's file and tonight's differ only where `isChanged(i)`.
  *
- * Every record is valid and addressable at all four providers (BlueTape needs a phone, first and last name and
- * `updatedAt`; Invisible Collector a country and, to create, a VAT number), so each push sends one request per
- * provider once the customer exists there. Emails and VAT numbers are unique (Fatora looks clients up by email,
- * Invisible Collector answers 409 to a known VAT number).
+ * Every record is valid and addressable at every built-in provider (each has a phone, first and last name,
+ * `updatedAt`, a country and a VAT number, which some providers require), so each push sends one request per provider
+ * once the customer exists there. Emails and VAT numbers are unique (providers look customers up by email, and one
+ * answers 409 to a VAT number it already holds).
  */
 import { getExampleNumber, type CountryCode } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';

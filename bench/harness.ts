@@ -12,10 +12,10 @@ import { join, relative } from 'node:path';
 import type { Profiler } from 'node:inspector';
 import { parseConfig } from '../src/config/config.js';
 import { validateCustomer } from '../src/model/customer.js';
-import type { ProviderId } from '../src/providers.js';
+import { BUILT_IN, type BuiltInProviderId, type ProviderId } from '../src/providers.js';
 import { SyncEngine } from '../src/push/engine.js';
 import type { Adapter } from '../src/adapter/adapter.js';
-import type { RequestSpec } from '../src/adapter/definition.js';
+import type { ProviderDefinition, RequestSpec } from '../src/adapter/definition.js';
 import type { Customer } from '../src/model/types.js';
 import type { SourceRecord } from '../src/sources/index.js';
 import type { StateStore } from '../src/state/store.js';
@@ -35,7 +35,7 @@ export interface Target {
 }
 
 export interface Figure {
-  /** What is measured, e.g. `yativo achieved ÷ limit`. */
+  /** What is measured, e.g. `<provider> achieved ÷ limit`. */
   label: string;
   value: number;
   unit: string;
@@ -261,6 +261,16 @@ export interface ProviderSettings {
   createMissing?: boolean;
 }
 
+/**
+ * The first built-in provider (registry order) with the trait a scenario needs: scenarios name a trait, not a
+ * provider, so bench/ knows no provider by name (DESIGN §1).
+ */
+export function providerWhere(trait: string, test: (definition: ProviderDefinition) => boolean): BuiltInProviderId {
+  const found = [...BUILT_IN.values()].find(test);
+  if (found === undefined) throw new Error(`no built-in provider ${trait}`);
+  return found.id as BuiltInProviderId;
+}
+
 /** The config file a user would write for the sandbox: these providers, these limits, the retry policy. */
 export function sandboxConfig(
   info: HostInfo,
@@ -269,7 +279,9 @@ export function sandboxConfig(
 ): Record<string, unknown> {
   const section: Record<string, unknown> = {};
   for (const [id, settings] of Object.entries(providers) as Array<[ProviderId, ProviderSettings]>) {
-    const createMissing = id === 'yativo' || settings.createMissing === undefined ? {} : { createMissing: settings.createMissing };
+    // Only a provider that has the option takes it (one that creates whenever no id is known has none).
+    const takesIt = BUILT_IN.get(id)?.createMissing !== undefined;
+    const createMissing = !takesIt || settings.createMissing === undefined ? {} : { createMissing: settings.createMissing };
     section[id] = {
       ...info.providers[id as keyof typeof info.providers],
       rateLimit: { perSecond: settings.perSecond, concurrency: settings.concurrency },

@@ -24,9 +24,11 @@ import {
   watchLoop,
   type Scenario,
   type ScenarioResult,
+  providerWhere,
 } from './harness.js';
 
-const PROVIDER = 'invisible-collector';
+/** Addressed by the customer's own id with a static bearer token: no token exchange, no create in the way. */
+const PROVIDER = providerWhere('addressed by our id with a bearer token', (d) => d.defaultId !== undefined && 'token' in d.optionsShape);
 const CONCURRENCY = 8;
 const LATENCY_MS = 50;
 /** Pushes waiting at once: well above C, so the limiter always has work. */

@@ -31,9 +31,11 @@ import {
   watchLoop,
   type Scenario,
   type ScenarioResult,
+  providerWhere,
 } from './harness.js';
 
-const PROVIDER = 'bluetape';
+/** Addressed by the customer's own id with static header credentials: the pipeline alone, no token at all. */
+const PROVIDER = providerWhere('addressed by our id with header credentials', (d) => d.defaultId !== undefined && !('token' in d.optionsShape));
 const CONCURRENCY = 64;
 const CUSTOMERS = 256;
 
@@ -54,7 +56,7 @@ export const pipelineCostScenario: Scenario = {
         await rawCreate(raw, adapter, customer);
       });
 
-      // The requests a push sends: the update of each customer, by the id BlueTape addresses it with.
+      // The requests a push sends: the update of each customer, by the id the provider addresses it with.
       const def = adapter.definition;
       const specs: RequestSpec[] = customers.map((customer) => {
         const update = def.updateBody(customer);

@@ -1,7 +1,7 @@
 /**
  * Scenario 7, one limit shared by worker processes (issue 6): queue mode deployed as in
  * test/scale/workers.test.ts, three `customer-sync worker` processes and a `sync --queue` coordinator (CLI children)
- * with Redis and a PostgreSQL state, the sandbox enforcing 50 requests/s on Yativo and the config saying the same.
+ * with Redis and a PostgreSQL state, the sandbox enforcing 50 requests/s on one provider and the config saying the same.
  * Each customer is one create. Figures: achieved ÷ limit at the sandbox over its active period (first to last
  * request, so worker start-up does not count), the most requests in any sliding 1 s window, and 429s.
  *
@@ -11,9 +11,10 @@ import { sandboxProvidersConfig } from '../src/sandbox/cli.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { requireRedis } from '../test/scale/redis.js';
 import { QueueDeployment, requirePostgres, stopChildren } from '../test/scale/scale-harness.js';
-import { atLeast, atMost, figure, round, steadyRate, type Scenario, type ScenarioResult } from './harness.js';
+import { atLeast, atMost, figure, round, steadyRate, type Scenario, type ScenarioResult, providerWhere } from './harness.js';
 
-const PROVIDER = 'yativo';
+/** One that creates whenever no id is known: every push of a new customer is a request. */
+const PROVIDER = providerWhere('creating whenever no id is known', (d) => d.create?.when === 'no-id');
 const LIMIT = 50;
 const WORKERS = 3;
 /** Jobs each worker runs at once; also the config's per-provider in-flight cap, as in the test. */
