@@ -63,6 +63,9 @@ describe('what is loaded', () => {
     expect(loadedPackages(run.modules, HELP_HEAVY_PACKAGES)).toEqual([]);
     const commands = run.modules.filter((path) => /\/src\/cli\/[^/]*-command\.ts$/.test(path) || heavySourceFile(path));
     expect(commands.map((path) => path.slice(root.length + 1))).toEqual([]);
+    // Nor the sandbox: help needs its behaviours' names, not its server or the emulations.
+    const sandbox = run.modules.filter((path) => /\/src\/sandbox\/(index|server|cli)\.ts$|\/adapters\/[^/]+\/sandbox[^/]*\.ts$/.test(path));
+    expect(sandbox.map((path) => path.slice(root.length + 1))).toEqual([]);
   }, CHILD_TIMEOUT_MS);
 });
 

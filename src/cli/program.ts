@@ -2,7 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { PROVIDER_IDS } from '../providers.js';
 import { BUILT_IN_DEFINITIONS } from '../registry.js';
-import { BEHAVIOURS, type Behaviour, type RateLimit } from '../sandbox/index.js';
+import { BEHAVIOURS, type Behaviour } from '../sandbox/behaviour.js';
+import type { RateLimit } from '../sandbox/types.js';
 import { LOG_LEVELS, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError, type CliIo } from './io.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
-import { checkRedis } from '../queue/redis-check.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 
 /** What `worker` and `sync --queue` share before they start: the config, and its Redis reachable. */
@@ -15,6 +14,8 @@ export async function loadQueueConfig(path: string, io: CliIo, command: string):
   }
   const redis = loaded.config.redis;
   if (redis === undefined) throw new UsageError(`${command} needs "redis": "redis://…" in the config: the queue of the workers`);
+  // Loaded here: a plain sync, which never checks Redis this way, does not load ioredis.
+  const { checkRedis } = await import('../queue/redis-check.js');
   await checkRedis(redis).catch((error: unknown) => {
     throw new UsageError((error as Error).message);
   });

@@ -1,6 +1,6 @@
 import type { Progress } from '../job/run-sync.js';
 import type { PlannedRequest, SyncReport } from '../job/report.js';
-import type { ProviderId } from '../providers.js';
+import type { ProviderId } from '../provider-id.js';
 import type { Adapter } from '../adapter/adapter.js';
 import { REDACTED } from '../errors/redact.js';
 
