@@ -135,7 +135,7 @@ function namesTheConflict(pair: ConflictPair, provider: ProviderId, failure: Rep
   switch (provider) {
     case 'invisible-collector': {
       // The holder's gid when the 409 names it (by gid or by id), nothing when it does not. The report masks
-      // phone-like digit runs in messages, ids included (the bug of test/wire/yativo.test.ts "names the Yativo id
+      // phone-like digit runs in messages, ids included (the bug of test/adapters/yativo/wire.test.ts "names the Yativo id
       // of the conflict verbatim"), so the gid is compared as the report shows it.
       const held = sandbox.customers('invisible-collector').find((c) => c.externalId === holder.id)?.gid;
       const gid = held === undefined ? undefined : maskPersonalData(held);
