@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { Adapter } from '../adapter/adapter.js';
 import { isProviderFactory, type ProviderFactory } from '../adapter/define-provider.js';
 import type { RetryOptions } from '../adapter/definition.js';
-import { retrySchema, toIssues } from '../adapter/options.js';
+import { commonOptionsShape, retrySchema, toIssues } from '../adapter/options.js';
+import type { ProviderDefinition } from '../adapter/definition.js';
 import { OptionsError } from '../errors/validation-error.js';
 import { customerModel, type CustomerModel } from '../model/customer.js';
 import { closestPath } from '../model/suggest.js';
@@ -13,6 +14,7 @@ import type { ValidationIssue } from '../model/types.js';
 import { BUILT_IN, PROVIDER_IDS, type ProviderId } from '../providers.js';
 import { createAdapter } from '../adapter/create-adapter.js';
 import { substituteEnv } from './env.js';
+import { findJsonSyntaxError } from './json-position.js';
 
 /** The config file (DESIGN §6): which providers, their credentials and limits, the retry policy, the state file. */
 export interface SyncConfig {
@@ -38,6 +40,15 @@ export interface LoadedConfig {
 /** The config file cannot be used; the CLI exits with code 2. The message names paths and variables, never values. */
 export class ConfigError extends OptionsError {
   override name = 'ConfigError';
+
+  /**
+   * `message`, for a problem with the file as a whole (missing, not JSON), is the whole message: no issue list after
+   * the subject. `issues` still says it, with an empty path.
+   */
+  constructor(subject: string, issues: readonly ValidationIssue[], message?: string) {
+    super(subject, issues);
+    if (message !== undefined) this.message = message;
+  }
 }
 
 /** The key that names a provider of the user's own; it is not an option of the adapter. */
@@ -57,19 +68,36 @@ const configSchema = z.strictObject({
     .optional(),
 });
 
+/** Why a config file cannot be read, by the file-system error's code. */
+const UNREADABLE: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist',
+  ENOTDIR: 'does not exist (a parent is not a folder)',
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'cannot be read: permission denied',
+  EPERM: 'cannot be read: permission denied',
+};
+
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ConfigError(`Cannot read config file ${path}`, [{ path: '', message: code }]);
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = (code !== undefined && UNREADABLE[code]) || `cannot be read (${code ?? 'unknown error'})`;
+    throw new ConfigError(`Cannot read config file ${path}`, [{ path: '', message: problem }], `config file ${path} ${problem}`);
   }
+  // An editor's byte order mark is not JSON, but it is no mistake either.
+  if (text.startsWith('\ufeff')) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ConfigError(`Config file ${path} is not valid JSON`, [{ path: '', message: 'not valid JSON' }]);
+    // JSON.parse's own message quotes the text around the error, which may be a credential: never passed on.
+    const syntax = text.trim() === '' ? { line: 1, column: 1, reason: 'the file is empty' } : findJsonSyntaxError(text);
+    const where = syntax === undefined ? '' : ` at line ${syntax.line}, column ${syntax.column}: ${syntax.reason}`;
+    const message = `Config file ${path} is not valid JSON${where}`;
+    const issue = syntax === undefined ? 'not valid JSON' : `not valid JSON at line ${syntax.line}, column ${syntax.column}: ${syntax.reason}`;
+    throw new ConfigError(`Config file ${path} is not valid JSON`, [{ path: '', message: issue }], message);
   }
   const subject = `Invalid config file ${path}`;
   const modules = await loadProviderModules(json, dirname(path), subject);
@@ -138,7 +166,7 @@ export function parseConfig(
     const unknown: ValidationIssue[] = [];
     const providers = isObject(value) && isObject(value.providers) ? value.providers : {};
     for (const [id, entry] of Object.entries(providers)) factoryFor(id, isObject(entry) ? entry[MODULE_KEY] : undefined, modules, unknown);
-    throw new ConfigError(subject, [...unknown, ...toIssues(parsed.error)]);
+    throw new ConfigError(subject, [...unknown, ...toIssues(parsed.error).map((issue) => withSuggestion(issue, configSchema))]);
   }
   const config = parsed.data as SyncConfig;
   const adapters: Adapter[] = [];
@@ -157,7 +185,9 @@ export function parseConfig(
       adapters.push(factory(options as never));
     } catch (error) {
       if (!(error instanceof OptionsError)) throw error;
-      for (const issue of error.issues) {
+      const definition = BUILT_IN.get(id) ?? modules.get(id)?.definition;
+      for (const raw of error.issues) {
+        const issue = definition === undefined ? raw : withSuggestion(raw, optionsSchema(definition));
         issues.push({ path: issue.path === '' ? `providers.${id}` : `providers.${id}.${issue.path}`, message: issue.message });
       }
     }
@@ -179,16 +209,66 @@ function factoryFor(
   }
   if (module === undefined) {
     const guess = closestPath(id, PROVIDER_IDS);
-    const hint = guess === undefined ? '' : `; did you mean ${guess}?`;
+    const hint = guess === undefined ? ';' : `; did you mean ${guess}?`;
     issues.push({
       path: `providers.${id}`,
-      message: `unknown provider${hint} (built-in: ${PROVIDER_IDS.join(', ')}; a provider of your own names its "module")`,
+      message: `unknown provider ${id}${hint} known: ${PROVIDER_IDS.join(', ')} (a provider of your own names its "module")`,
     });
     return undefined;
   }
   const loaded = modules.get(id);
   if (loaded === undefined) issues.push({ path: `providers.${id}.${MODULE_KEY}`, message: 'not loaded (a config with modules is read with loadConfig)' });
   return loaded;
+}
+
+/** What zod reports an unknown key as (`toIssues`). */
+const UNKNOWN_OPTION = 'unknown option';
+
+/** An adapter's options as the config gives them (its own keys and the common ones), for naming known keys. */
+function optionsSchema(definition: ProviderDefinition<never>): z.ZodType {
+  return z.object({ ...definition.optionsShape, ...commonOptionsShape });
+}
+
+/**
+ * An unknown key's issue, saying which key was meant when one is near (`tokn` → `token`) and which keys there are.
+ * Other issues as they are.
+ */
+function withSuggestion(issue: ValidationIssue, schema: z.ZodType): ValidationIssue {
+  if (issue.message !== UNKNOWN_OPTION) return issue;
+  const segments = issue.path.split('.');
+  const key = segments.pop() ?? '';
+  const known = keysAt(schema, segments);
+  if (known === undefined) return issue;
+  const guess = closestPath(key, known);
+  const hint = guess === undefined ? '' : `; did you mean ${guess}?`;
+  const list = known.length === 0 ? '' : `${guess === undefined ? ';' : ''} known: ${known.join(', ')}`;
+  // The top level of the file holds keys, not options; a provider's entry there lacks its "providers" around it.
+  if (schema === configSchema && segments.length === 0) {
+    const misplaced = guess === undefined && (PROVIDER_IDS as readonly string[]).includes(key) ? `; a provider's options go under "providers"` : '';
+    return { path: issue.path, message: `unknown key ${key}${hint}${misplaced}${list}` };
+  }
+  return { path: issue.path, message: `${UNKNOWN_OPTION} ${key}${hint}${list}` };
+}
+
+/** The keys of the object `path` leads to in `schema` (through optional values and records), if it leads to one. */
+function keysAt(schema: z.ZodType, path: readonly string[]): string[] | undefined {
+  let node: z.core.$ZodType | undefined = schema;
+  for (const segment of [...path, '']) {
+    while (node !== undefined) {
+      const def: z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType } = node._zod.def;
+      if (def.innerType !== undefined) node = def.innerType;
+      else if (def.type === 'pipe' && def.in !== undefined) node = def.in;
+      else break;
+    }
+    if (node === undefined) return undefined;
+    if (segment === '') break;
+    const def = node._zod.def as z.core.$ZodTypeDef & { shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType };
+    if (def.type === 'object') node = def.shape?.[segment];
+    else if (def.type === 'record') node = def.valueType;
+    else return undefined;
+  }
+  const def = node?._zod.def as (z.core.$ZodTypeDef & { shape?: Record<string, unknown> }) | undefined;
+  return def?.type === 'object' && def.shape !== undefined ? Object.keys(def.shape) : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -35,6 +35,16 @@ export interface ReportWarning {
   message: string;
 }
 
+/** Records a provider skipped for one reason. */
+export interface ReportSkip {
+  provider: ProviderId;
+  reason: string;
+  /** Exact. */
+  count: number;
+  /** The first `SKIPPED_IDS_CAP` customers skipped for this reason, in the order they were met; `count` says how many there were. */
+  customerIds: string[];
+}
+
 /** With `--dry-run`: a request that would have been sent. */
 export interface PlannedRequest {
   customerId: string;
@@ -55,7 +65,7 @@ export interface SyncReport {
   invalid: ReportInvalid[];
   warnings: ReportWarning[];
   /** Why records were skipped, counted per provider and reason. */
-  skipped: Array<{ provider: ProviderId; reason: string; count: number }>;
+  skipped: ReportSkip[];
   /** Entries left out of `failures`, `invalid`, `warnings` (and, in a dry run, `planned`) past the cap. */
   truncated: { failures: number; invalid: number; warnings: number; planned?: number };
   /**
@@ -68,6 +78,9 @@ export interface SyncReport {
 /** Entries kept per list; the counts stay exact past it. */
 export const LIST_CAP = 10_000;
 
+/** Customer ids kept per skip reason (`skipped[].customerIds`); its `count` stays exact. */
+export const SKIPPED_IDS_CAP = 10;
+
 type CappedList = 'failures' | 'invalid' | 'warnings' | 'planned';
 
 const emptyCounts = (): ProviderCounts => ({ created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: 0, retries: 0 });
@@ -75,7 +88,7 @@ const emptyCounts = (): ProviderCounts => ({ created: 0, updated: 0, unchanged: 
 /** Accumulates a run's outcomes into the report. */
 export class ReportBuilder {
   readonly report: SyncReport;
-  readonly #skipped = new Map<string, { provider: ProviderId; reason: string; count: number }>();
+  readonly #skipped = new Map<string, ReportSkip>();
 
   constructor(providers: readonly ProviderId[], dryRun: boolean, now = new Date()) {
     this.report = {
@@ -115,7 +128,7 @@ export class ReportBuilder {
         const { kind, status, message } = outcome.error;
         this.#push('failures', { customerId, provider, kind, status, message: maskPersonalData(message) });
       }
-      if (outcome.status === 'skipped') this.#countSkip(provider, outcome.reason ?? 'skipped');
+      if (outcome.status === 'skipped') this.#countSkip(provider, outcome.reason ?? 'skipped', customerId);
       if (this.report.dryRun) for (const request of outcome.planned ?? []) this.#push('planned', { customerId, provider, request });
     }
   }
@@ -132,11 +145,15 @@ export class ReportBuilder {
     return this.report;
   }
 
-  #countSkip(provider: ProviderId, reason: string): void {
+  #countSkip(provider: ProviderId, reason: string, customerId: string): void {
     const key = `${provider}\u0000${reason}`;
     const entry = this.#skipped.get(key);
-    if (entry) entry.count += 1;
-    else this.#skipped.set(key, { provider, reason, count: 1 });
+    if (!entry) {
+      this.#skipped.set(key, { provider, reason, count: 1, customerIds: [customerId] });
+      return;
+    }
+    entry.count += 1;
+    if (entry.customerIds.length < SKIPPED_IDS_CAP) entry.customerIds.push(customerId);
   }
 
   #push<K extends CappedList>(list: K, entry: NonNullable<SyncReport[K]>[number]): void {

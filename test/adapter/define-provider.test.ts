@@ -140,7 +140,7 @@ describe('a config naming a provider of your own', () => {
       { path: 'providers.fatora.module', message: 'fatora is a built-in provider; a provider of your own needs an id of its own' },
       {
         path: 'providers.yativoo',
-        message: 'unknown provider; did you mean yativo? (built-in: yativo, fatora, bluetape, invisible-collector; a provider of your own names its "module")',
+        message: 'unknown provider yativoo; did you mean yativo? known: yativo, fatora, bluetape, invisible-collector (a provider of your own names its "module")',
       },
     ]);
   });

@@ -148,7 +148,7 @@ describe('customer-sync sync against the sandbox', () => {
     const lax = await syncJson(['--input', file]);
     expect(lax.code).toBe(0);
     expect(lax.report?.skipped).toEqual([
-      { provider: 'fatora', reason: 'no Fatora client id is known (providerIds.fatora) and createMissing is off', count: 1 },
+      { provider: 'fatora', reason: 'no Fatora client id is known (providerIds.fatora) and createMissing is off', count: 1, customerIds: ['c-1'] },
     ]);
     expect((await syncJson(['--input', file, '--strict'])).code).toBe(1);
   });

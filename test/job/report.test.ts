@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIST_CAP, ReportBuilder } from '../../src/job/report.js';
+import { LIST_CAP, ReportBuilder, SKIPPED_IDS_CAP } from '../../src/job/report.js';
 import type { PushResult } from '../../src/push/engine.js';
 
 function planned(customerId: string, requests: number): PushResult {
@@ -24,5 +24,30 @@ describe('ReportBuilder', () => {
     const report = builder.finish(false);
     expect(report).not.toHaveProperty('planned');
     expect(report.truncated).toEqual({ failures: 0, invalid: 0, warnings: 0 });
+  });
+});
+
+describe('skipped records in the report', () => {
+  const skipped = (customerId: string, reason = 'no Fatora client id is known (providerIds.fatora) and createMissing is off'): PushResult => ({
+    customerId,
+    providers: { fatora: { status: 'skipped', reason, warnings: [], requests: 0, retries: 0 } },
+  });
+
+  it('lists the ids of the first SKIPPED_IDS_CAP customers per reason, with the exact count', () => {
+    const builder = new ReportBuilder(['fatora'], false);
+    for (let i = 1; i <= SKIPPED_IDS_CAP + 3; i++) builder.result(skipped(`c-${i}`));
+    builder.result(skipped('c-other', 'another reason'));
+    const report = builder.finish(false);
+    expect(report.skipped).toEqual([
+      {
+        provider: 'fatora',
+        reason: 'no Fatora client id is known (providerIds.fatora) and createMissing is off',
+        count: SKIPPED_IDS_CAP + 3,
+        customerIds: Array.from({ length: SKIPPED_IDS_CAP }, (_, i) => `c-${i + 1}`),
+      },
+      { provider: 'fatora', reason: 'another reason', count: 1, customerIds: ['c-other'] },
+    ]);
+    expect(report.providers.fatora?.skipped).toBe(SKIPPED_IDS_CAP + 4);
+    expect(SKIPPED_IDS_CAP).toBe(10);
   });
 });
