@@ -3,9 +3,11 @@ import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { PROVIDER_IDS } from '../providers.js';
 import { BUILT_IN_DEFINITIONS } from '../registry.js';
 import { BEHAVIOURS, type Behaviour } from '../sandbox/behaviour.js';
-import type { RateLimit } from '../sandbox/types.js';
+import type { Faults, RateLimit } from '../sandbox/types.js';
+import { describeFaults, FaultsFlagError, parseFaults } from './faults-flag.js';
 import { LOG_LEVELS, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 // Each command's module is loaded by its action: `--help` loads commander and what the help text shows, not BullMQ,
 // Redis, SQLite, PostgreSQL, axios or pino (test/light-imports.test.ts).
@@ -40,12 +42,23 @@ function rateLimit(value: string): RateLimit {
   return burst === undefined ? { perSecond } : { perSecond, burst };
 }
 
+/** `--faults KIND=P,…` (faults-flag.ts), kept as given too, for the line that says what is injected. */
+function faults(value: string): { given: string; faults: Faults } {
+  try {
+    return { given: value, faults: parseFaults(value) };
+  } catch (error) {
+    if (error instanceof FaultsFlagError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 interface SandboxFlags {
   port: number;
   host: string;
   data?: string;
   behaviour: Behaviour;
   rateLimit?: RateLimit;
+  faults?: { given: string; faults: Faults };
   printConfig?: boolean;
 }
 
@@ -68,7 +81,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version');
 
   program
     .command('sync')
@@ -79,9 +93,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--state <file>', 'state file (default: the config\'s "state", else .customer-sync/state.db)')
     .option('--report <file>', 'write the JSON report to this file')
     .option('--only <ids>', 'only these providers, comma-separated')
+    .option('--customers <ids>', 'only these customers of the input, comma-separated ids (an id not found: exit 1)')
     .option('--dry-run', 'print the requests that would be sent; send nothing, write no state')
     .option('--full', 'send every record, changed or not')
     .option('--strict', 'exit 1 when a record was skipped, too')
+    .option('--allow-empty', 'an input with no record is a run of nothing (exit 0), not an error (exit 2)')
     .option('--json', 'print the report as JSON on stdout instead of the summary')
     .option('--queue', 'queue the records for `customer-sync worker` processes (the config\'s "redis") and report their results')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
@@ -114,10 +130,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         .default('documented'),
     )
     .option('--rate-limit <n[:burst]>', 'admit N requests a second (BURST at once) at each provider; 429 beyond', rateLimit)
+    .option(
+      '--faults <kind=p,...>',
+      'answer a share of requests with a fault, e.g. 429=0.01,5xx=0.02,reset=0.01,slow=0.01 ' +
+        '(kinds: 429, 5xx, reset, timeout, slow, bad-body, or any one status or fault of the sandbox)',
+      faults,
+    )
     .option('--print-config', 'print the config JSON ({"providers": …}) pointing at this sandbox instead of the lines')
     .action(async (flags: SandboxFlags) => {
       const printConfig = flags.printConfig === true;
       const limit = flags.rateLimit;
+      const injected = flags.faults;
       const { runSandboxCommand } = await import('../sandbox/cli.js');
       const sandbox = await runSandboxCommand({
         port: flags.port,
@@ -125,11 +148,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ...(flags.data ? { dataFile: flags.data } : {}),
         behaviour: flags.behaviour,
         ...(limit ? { rateLimits: Object.fromEntries(PROVIDER_IDS.map((id) => [id, limit])) } : {}),
+        ...(injected ? { faults: Object.fromEntries(PROVIDER_IDS.map((id) => [id, injected.faults])) } : {}),
         printConfig,
         write: (text) => io.stdout.write(text),
       });
       // With --print-config, stdout carries the JSON alone (e.g. `> config.json`).
-      writeLine(printConfig ? io.stderr : io.stdout, 'Serving; stop with Ctrl-C.');
+      const lines = printConfig ? io.stderr : io.stdout;
+      if (injected) writeLine(lines, `Faults at each provider: ${describeFaults(injected.given)} of requests.`);
+      writeLine(lines, 'Serving; stop with Ctrl-C.');
       await new Promise<void>((resolve) => {
         const unsubscribe = io.onStop?.(() => {
           unsubscribe?.();
@@ -150,7 +176,33 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       code = await demoCommand(flags, io);
     });
 
-  const state = program.command('state').description('inspect and resolve what the state says needs attention');
+  program
+    .command('check')
+    .description("validate a config, then probe each provider's credentials with a request that writes nothing")
+    .requiredOption('--config <file>', 'config file (JSON)')
+    .option('--json', 'print the results as JSON')
+    .addHelpText(
+      'after',
+      '\nEach provider is probed with its token exchange when it has one, else a lookup of a customer that cannot exist;\n' +
+        'a provider with neither cannot be checked without writing. Exit 0 when all accepted their credentials,\n' +
+        '1 when one refused them or could not be reached, 2 when the config is not valid.',
+    )
+    .action(async (flags) => {
+      const { checkCommand } = await import('./check-command.js');
+      code = await checkCommand(flags, io);
+    });
+
+  program
+    .command('init')
+    .description('write a starter config (customer-sync.json unless named) and explain it')
+    .argument('[file]', 'where to write it', 'customer-sync.json')
+    .option('--force', 'replace the file if it exists')
+    .action(async (file: string, flags) => {
+      const { initCommand } = await import('./init-command.js');
+      code = await initCommand(file, flags, io);
+    });
+
+  const state = program.command('state').description('see what needs attention in the state, resolve it, or forget a customer');
   state
     .command('list')
     .description('records with an unknown create outcome, a pending create, or a last failure')
@@ -168,11 +220,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--provider <id>', `${PROVIDER_IDS.join(', ')}, or the id of a provider of your own`)
     .option('--provider-id <id>', 'the id the provider has for this customer')
     .option('--allow-create', 'the provider has no such customer: let the next sync create it')
+    .option('--force', 'replace a provider id the state holds without asking')
     .option('--state <file>', 'state file')
     .option('--config <file>', 'read the state path from this config')
     .action(async (flags) => {
       const { stateResolveCommand } = await import('./state-command.js');
       code = await stateResolveCommand(flags, io);
+    });
+  state
+    .command('forget')
+    .description('erase what the state holds about one customer (links, intents, failures, remembered line)')
+    .requiredOption('--customer <id>', 'customer id (yours)')
+    .option('--state <file>', 'state file')
+    .option('--config <file>', 'read the state path from this config')
+    .action(async (flags) => {
+      const { stateForgetCommand } = await import('./state-command.js');
+      code = await stateForgetCommand(flags, io);
     });
 
   try {

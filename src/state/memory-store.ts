@@ -1,6 +1,6 @@
 import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../provider-id.js';
-import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore } from './store.js';
 
 /** State for one process: what `push` uses unless a persistent store is given. */
 export class MemoryStateStore implements StateStore {
@@ -50,6 +50,26 @@ export class MemoryStateStore implements StateStore {
     const customers = this.#byProviderId.get(this.#key(provider, providerId));
     // Code point order, as SQLite and PostgreSQL (COLLATE "C") give it.
     return customers === undefined ? [] : [...customers].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
+  /** The customer's links, by provider in code point order. */
+  async linksOf(customerId: string): Promise<CustomerLink[]> {
+    const links: CustomerLink[] = [];
+    for (const [key, link] of this.#links) {
+      const at = key.indexOf('\u0000');
+      if (key.slice(at + 1) === customerId) links.push({ provider: key.slice(0, at), ...structuredClone(link) });
+    }
+    return links.sort((a, b) => Buffer.compare(Buffer.from(a.provider), Buffer.from(b.provider)));
+  }
+
+  async forget(customerId: string): Promise<ForgottenCustomer> {
+    const links = await this.linksOf(customerId);
+    for (const { provider } of links) {
+      // Through #update first, so the provider-id index lets go of the customer too.
+      this.#update(customerId, provider, () => ({}));
+      this.#links.delete(this.#key(provider, customerId));
+    }
+    return { links, rawLine: false };
   }
 
   async close(): Promise<void> {

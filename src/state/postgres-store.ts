@@ -9,7 +9,7 @@ import { lockTimeout, withAdvisoryLock, type LinkLock, type LockOptions } from '
 import { advisoryKey, DEFAULT_SCHEMA, migrateSchema, quoteSchema } from './postgres-schema.js';
 import { linkSql, type Row } from './postgres-sql.js';
 import type { AttentionRecord, LinkKey, Resolution } from './sqlite-store.js';
-import type { CreateIntent, FailureRecord, LinkState, StateStore } from './store.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore } from './store.js';
 
 export { IntentConflictError, LinkBusyError, PostgresStateError } from './postgres-errors.js';
 export { DEFAULT_SCHEMA, PG_SCHEMA_VERSION } from './postgres-schema.js';
@@ -45,6 +45,8 @@ export class PostgresStateStore implements StateStore {
   readonly #lockPool: pg.Pool;
   readonly #target: PostgresTarget;
   readonly #sql: ReturnType<typeof linkSql>;
+  /** The statements on one customer's links (the primary key serves them): `$1` customer id. */
+  readonly #customerSql: { linksOf: string; forget: string };
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -56,7 +58,13 @@ export class PostgresStateStore implements StateStore {
     this.#pool = pools.main;
     this.#lockPool = pools.locks;
     this.#target = target;
-    this.#sql = linkSql(quoteSchema(schema, target.where));
+    const s = quoteSchema(schema, target.where);
+    this.#sql = linkSql(s);
+    const columns = 'customer_id, provider, provider_id, payload_hash, last_failure, intent, updated_at';
+    this.#customerSql = {
+      linksOf: `SELECT ${columns} FROM ${s}.links WHERE customer_id = $1 ORDER BY provider`,
+      forget: `DELETE FROM ${s}.links WHERE customer_id = $1 RETURNING ${columns}`,
+    };
   }
 
   /** `host:port/database` of the server, for messages. */
@@ -193,6 +201,30 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
+  /** The customer's links, by provider (code point order). */
+  async linksOf(customerId: string): Promise<CustomerLink[]> {
+    const { rows } = await this.#query<Row>(this.#customerSql.linksOf, [customerId]);
+    return rows.map(toCustomerLink);
+  }
+
+  /**
+   * Erase the customer's links, each under its link lock (`withLock`), so a worker delivering the customer at that
+   * moment finishes first and its result is erased too. Its rows are gone for every reader once this resolves;
+   * the server reclaims their space at its next vacuum. A PostgreSQL state remembers no input lines.
+   */
+  async forget(customerId: string): Promise<ForgottenCustomer> {
+    const held = (await this.linksOf(customerId)).map((link) => link.provider);
+    const erase = async (next: number): Promise<CustomerLink[]> => {
+      const provider = held[next];
+      if (provider === undefined) {
+        const { rows } = await this.#query<Row>(this.#customerSql.forget, [customerId]);
+        return rows.map(toCustomerLink).sort((a, b) => compareCodePoints(a.provider, b.provider));
+      }
+      return this.withLock(customerId, provider, () => erase(next + 1));
+    };
+    return { links: await erase(0), rawLine: false };
+  }
+
   /** This store's invariants and the server's (see postgres-integrity.ts), on one snapshot; empty when all is well. */
   async integrityCheck(): Promise<string[]> {
     const s = quoteSchema(this.schema, this.where);
@@ -276,6 +308,14 @@ export class PostgresStateStore implements StateStore {
   #ensureOpen(): void {
     if (this.#closed) throw new Error(`state store ${this.where} (schema ${this.schema}) is closed`);
   }
+}
+
+function toCustomerLink(row: Row): CustomerLink {
+  return { provider: row.provider, ...toLinkState(row) };
+}
+
+function compareCodePoints(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 function toLinkState(row: Row): LinkState {

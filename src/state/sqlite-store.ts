@@ -3,7 +3,7 @@ import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../provider-id.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
 import { openStateDatabase, stateFileError } from './sqlite-schema.js';
-import type { CreateIntent, FailureRecord, LinkState, RawLineStore, StateStore } from './store.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, RawLineStore, StateStore } from './store.js';
 
 export { SCHEMA_VERSION, StateFileError } from './sqlite-schema.js';
 
@@ -81,6 +81,7 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   readonly #resolve: (customerId: string, provider: ProviderId, action: Resolution) => boolean;
   readonly #integrityCheck: () => string[];
   readonly #recordRaw: (entries: ReadonlyArray<readonly [string, string | null]>) => void;
+  readonly #forget: (customerId: string) => ForgottenCustomer;
 
   private constructor(
     db: Database.Database,
@@ -122,6 +123,9 @@ export class SqliteStateStore implements StateStore, RawLineStore {
       ),
       forgetRaw: db.prepare<[string]>(`DELETE FROM raw_lines WHERE customer_id = ?`),
       linkedTo: db.prepare<[string, string], string>(LINKED_TO_SQL).pluck(),
+      // The primary key (customer_id, provider) serves both.
+      linksOf: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM links WHERE customer_id = ? ORDER BY provider`),
+      forgetLinks: db.prepare<[string]>(`DELETE FROM links WHERE customer_id = ?`),
       fullSync: db.prepare('PRAGMA synchronous = FULL'),
       normalSync: db.prepare('PRAGMA synchronous = NORMAL'),
     };
@@ -147,6 +151,12 @@ export class SqliteStateStore implements StateStore, RawLineStore {
       if ('attachProviderId' in action) this.#sql.attach.run(customerId, provider, action.attachProviderId, now);
       else this.#sql.allowCreate.run(now, customerId, provider);
       return row !== undefined && (row.intent !== null || row.last_failure !== null);
+    });
+    this.#forget = db.transaction((customerId: string) => {
+      const links = this.#sql.linksOf.all(customerId).map(toCustomerLink);
+      this.#sql.forgetLinks.run(customerId);
+      const rawLine = this.#sql.forgetRaw.run(customerId).changes > 0;
+      return { links, rawLine };
     });
     this.#integrityCheck = prepareIntegrityCheck(db);
   }
@@ -227,6 +237,30 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     return this.#guard(() => this.#durably(() => this.#resolve(customerId, provider, action)));
   }
 
+  /** The customer's links, by provider (code point order). */
+  async linksOf(customerId: string): Promise<CustomerLink[]> {
+    return this.#guard(() => this.#sql.linksOf.all(customerId).map(toCustomerLink));
+  }
+
+  /**
+   * Erase the customer's links and remembered line in one transaction, durable like an intent. The freed pages are
+   * overwritten (`secure_delete`) and the WAL is checkpointed and truncated when no reader holds it, so the erased
+   * rows do not linger in the file or its WAL.
+   */
+  async forget(customerId: string): Promise<ForgottenCustomer> {
+    return this.#guard(() => {
+      const before = this.#db.pragma('secure_delete', { simple: true }) as number;
+      this.#db.pragma('secure_delete = ON');
+      try {
+        const forgotten = this.#durably(() => this.#forget(customerId));
+        this.#db.pragma('wal_checkpoint(TRUNCATE)');
+        return forgotten;
+      } finally {
+        this.#db.pragma(`secure_delete = ${before === 2 ? 'FAST' : before === 1 ? 'ON' : 'OFF'}`);
+      }
+    });
+  }
+
   knownRawLines(hashes: readonly string[]): Set<string> {
     return this.#guard(() => new Set(this.#sql.knownRaw.all(JSON.stringify(hashes))));
   }
@@ -269,6 +303,10 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   #ensureOpen(): void {
     if (!this.#db.open) throw new Error(`state store ${this.path} is closed`);
   }
+}
+
+function toCustomerLink(row: Row): CustomerLink {
+  return { provider: row.provider, ...toLinkState(row) };
 }
 
 function toLinkState(row: Row): LinkState {

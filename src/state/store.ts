@@ -70,7 +70,24 @@ export interface StateStore {
    * found at the provider by a natural key (an email) is adopted only when no other customer of ours holds it.
    */
   customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]>;
+  /**
+   * Erase everything the state holds about one customer: its link at every provider (provider ids, payload hashes,
+   * failures, create intents) and, where the store keeps them, its remembered input line. The next sync treats the
+   * customer as never seen. Every store this package ships has it.
+   */
+  forget?(customerId: string): Promise<ForgottenCustomer>;
   close(): Promise<void>;
+}
+
+/** One link of a customer, as the state held it. */
+export type CustomerLink = { provider: ProviderId } & LinkState;
+
+/** What `forget` removed. */
+export interface ForgottenCustomer {
+  /** The links removed, by provider (code point order), each as it was. */
+  links: CustomerLink[];
+  /** Whether a remembered input line (the raw-line skip of a SQLite state) was removed. */
+  rawLine: boolean;
 }
 
 /**

@@ -35,7 +35,7 @@ describe('customer-sync state', () => {
 
     const list = await cli(['state', 'list'], { cwd: tmp.dir });
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain('fatora  c-1  create may have been applied (unknown outcome): not sent again until resolved');
+    expect(list.stdout).toMatch(/^c-1 +fatora +unknown outcome +check at the provider, then resolve +unknown_outcome: /m);
 
     const id = String((created[0] as { id: number }).id);
     const resolved = await cli(['state', 'resolve', '--customer', 'c-1', '--provider', 'fatora', '--provider-id', id], { cwd: tmp.dir });
@@ -66,8 +66,8 @@ describe('customer-sync state', () => {
     ]);
     const list = await cli(['state', 'list'], { cwd: tmp.dir });
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain('fatora  c-1  create may have been applied (unknown outcome): not sent again until resolved');
-    expect(list.stdout).toContain('yativo  c-2  create pending: the next sync replays it');
+    expect(list.stdout).toContain('c-1       fatora    unknown outcome  check at the provider, then resolve\n');
+    expect(list.stdout).toContain('c-2       yativo    create pending   the next sync replays it (or resolve)\n');
 
     const json = await cli(['state', 'list', '--json'], { cwd: tmp.dir });
     const records = JSON.parse(json.stdout) as Array<{ customerId: string; intent: Record<string, unknown> }>;
