@@ -78,6 +78,18 @@ const UNREADABLE: Readonly<Record<string, string>> = {
 };
 
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const json = await readConfigJson(path);
+  const subject = `Invalid config file ${path}`;
+  const modules = await loadProviderModules(json, dirname(path), subject);
+  return parseConfig(json, env, subject, modules);
+}
+
+/**
+ * The config file at `path`, parsed (a leading BOM allowed), nothing substituted or checked: `loadConfig`'s first
+ * step, shared with readers of a part of it (`readStateLocation`). A `ConfigError` when it cannot be read or is not
+ * JSON, naming the line and column, never quoting the text.
+ */
+export async function readConfigJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -99,9 +111,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     const issue = syntax === undefined ? 'not valid JSON' : `not valid JSON at line ${syntax.line}, column ${syntax.column}: ${syntax.reason}`;
     throw new ConfigError(`Config file ${path} is not valid JSON`, [{ path: '', message: issue }], message);
   }
-  const subject = `Invalid config file ${path}`;
-  const modules = await loadProviderModules(json, dirname(path), subject);
-  return parseConfig(json, env, subject, modules);
+  return json;
 }
 
 /**

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ProviderIdType } from '../adapter/definition.js';
 import type { ValidationIssue } from '../model/types.js';
 import { BUILT_IN } from '../providers.js';
-import { ConfigError, loadProviderModules } from './config.js';
+import { ConfigError, loadProviderModules, readConfigJson } from './config.js';
 import { substituteEnv } from './env.js';
 
 /**
@@ -27,22 +26,11 @@ const REDIS_URL = /^rediss?:\/\//;
 /**
  * Reads `state` and `redis` from the config file at `path`. Only the `${VAR}`s of those two keys are substituted
  * (a missing one is an error naming it, as `loadConfig` says it); providers are neither validated nor substituted.
- * Throws `ConfigError` when the file cannot be read, is not JSON, or either key is not what `loadConfig` accepts.
+ * Throws `ConfigError` as `loadConfig` does when the file cannot be read or is not JSON, or either key is not what it
+ * accepts.
  */
 export async function readStateLocation(path: string, env: NodeJS.ProcessEnv = process.env): Promise<StateLocation> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ConfigError(`Cannot read config file ${path}`, [{ path: '', message: code }]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ConfigError(`Config file ${path} is not valid JSON`, [{ path: '', message: 'not valid JSON' }]);
-  }
+  const json = await readConfigJson(path);
   const subject = `Invalid config file ${path}`;
   if (!isObject(json)) throw new ConfigError(subject, [{ path: '', message: 'must be a JSON object' }]);
   const issues: ValidationIssue[] = [];

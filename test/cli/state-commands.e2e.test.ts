@@ -85,6 +85,14 @@ describe('customer-sync state list', () => {
     expect(list.stderr).not.toContain('YATIVO_TOKEN_UNSET');
   });
 
+  it('says where a config that is not JSON stops being JSON, as sync does', async () => {
+    const path = join(tmp.dir, 'broken.json');
+    writeFileSync(path, '{\n  "state": "x.db",\n  "providers": {\n}');
+    const list = await cli(['state', 'list', '--config', path], { cwd: tmp.dir });
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain(`Config file ${path} is not valid JSON at line 4`);
+  });
+
   it('aligns customer, provider, status, next step and failure, and suggests resolve only for what it settles', async () => {
     await seed(async (store) => {
       await store.recordIntent('c-1', 'fatora', intentFixture({ status: 'unknown_outcome' }, 'fatora'));
