@@ -82,5 +82,5 @@ export async function openSource(options: OpenSourceOptions): Promise<Source> {
     }
   }
   const batches = deliver(first, read, input);
-  return { format, batches, records: flatten(batches, input), close: () => input.close() };
+  return { format, batches, records: flatten(batches, input), bytesRead: () => input.bytesRead(), size: input.size, close: () => input.close() };
 }

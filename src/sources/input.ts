@@ -27,6 +27,10 @@ export interface Input {
   chunks(): AsyncGenerator<Buffer, void, undefined>;
   /** True once `close()` was called. */
   isClosed(): boolean;
+  /** Bytes handed to the parser so far (a BOM included): where reading is, for a progress display. */
+  bytesRead(): number;
+  /** The file's size in bytes when the input is a regular file; `undefined` for standard input or a pipe. */
+  readonly size?: number | undefined;
   close(): Promise<void>;
 }
 
@@ -82,7 +86,7 @@ export async function openInput(input: string, stdin?: NodeJS.ReadableStream): P
       await handle.close();
       throw Object.assign(new Error(`EISDIR: ${input}`), { code: 'EISDIR' });
     }
-    return fromStream(input, label, handle.createReadStream());
+    return fromStream(input, label, handle.createReadStream(), stat.isFile() ? stat.size : undefined);
   } catch (error) {
     throw new SourceError(input, `cannot read input file ${label}: ${reason(error)}`, safeCause(error));
   }
@@ -90,8 +94,9 @@ export async function openInput(input: string, stdin?: NodeJS.ReadableStream): P
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function fromStream(input: string, label: string, stream: Readable): Input {
+function fromStream(input: string, label: string, stream: Readable, size?: number): Input {
   let closed = false;
+  let bytesRead = 0;
   // A read error surfaces through the iteration below; without a listener, one while nobody iterates would crash.
   stream.on('error', () => undefined);
 
@@ -99,7 +104,9 @@ function fromStream(input: string, label: string, stream: Readable): Input {
     try {
       for await (const chunk of stream as AsyncIterable<unknown>) {
         if (closed) return;
-        yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array);
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array);
+        bytesRead += bytes.length;
+        yield bytes;
         if (closed) return;
       }
     } catch (error) {
@@ -132,6 +139,8 @@ function fromStream(input: string, label: string, stream: Readable): Input {
     label,
     chunks,
     isClosed: () => closed,
+    bytesRead: () => bytesRead,
+    size,
     async close() {
       closed = true;
       stream.destroy();

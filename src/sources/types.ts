@@ -54,6 +54,13 @@ export interface Source {
   readonly records: AsyncIterable<SourceRecord>;
   /** The same records, in input order, grouped as they were read; NDJSON lines come unparsed. */
   readonly batches: AsyncIterable<readonly SourceItem[]>;
+  /**
+   * Bytes of the input handed to the parser so far, for a progress display: it moves a chunk (up to 64 KiB) at a time,
+   * slightly ahead of the records handed out.
+   */
+  bytesRead(): number;
+  /** The input's size in bytes when it is a regular file (a BOM included); `undefined` for standard input or a pipe. */
+  readonly size?: number | undefined;
   /** Stops reading (e.g. on SIGINT) and releases the file or stream; the records then end. Safe to call twice. */
   close(): Promise<void>;
 }
