@@ -2,6 +2,12 @@ import { inspect } from 'node:util';
 import type { ProviderId } from '../provider-id.js';
 import type { ErrorKind } from './kinds.js';
 
+/**
+ * `util.inspect.custom` (the same registered symbol), declared without node:util's types so that the package's
+ * types compile without @types/node.
+ */
+const INSPECT_CUSTOM: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 export interface ErrorDetails {
   provider?: ProviderId | undefined;
   customerId?: string | undefined;
@@ -50,7 +56,7 @@ export class CustomerSyncError extends Error {
     };
   }
 
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `${this.name} [${this.kind}]: ${this.message}\n${inspect(this.toJSON())}`;
   }
 }

@@ -1,6 +1,15 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { IdSource } from './ids.js';
 import type { SavedState } from './state.js';
+
+/**
+ * Request headers as node:http gives them (its `IncomingHttpHeaders` is assignable to this): lower-case names, a
+ * repeated header's values joined, `set-cookie` an array. Declared here, not taken from node:http, so that the
+ * package's types compile without @types/node.
+ */
+export interface RequestHeaders {
+  [name: string]: string | string[] | undefined;
+  authorization?: string | undefined;
+}
 
 /** One request as an emulation sees it: path parameters decoded, body parsed. */
 export interface SandboxRequest {
@@ -9,7 +18,7 @@ export interface SandboxRequest {
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
-  headers: IncomingHttpHeaders;
+  headers: RequestHeaders;
   /** Parsed JSON; `undefined` when the body is empty. */
   body: unknown;
 }
@@ -83,7 +92,7 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 }
 
 /** The bearer token of an `Authorization: Bearer …` header (scheme case-insensitive), else `undefined`. */
-export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+export function bearerToken(headers: RequestHeaders): string | undefined {
   const value = headers.authorization;
   if (value === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
@@ -91,7 +100,7 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /** A single header's value (the first, when repeated). */
-export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+export function header(headers: RequestHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

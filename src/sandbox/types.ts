@@ -1,9 +1,9 @@
 // The sandbox's public API. Per-provider types come from each built-in provider's own sandbox.ts, through
 // `BuiltInSandboxes` (provider.ts); nothing here knows one provider from another.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { BuiltInProviderId } from '../providers.js';
 import type { Behaviour, PublishedOptions } from './behaviour.js';
 import type { BuiltInSandboxes, ConfigOf, CredentialsOf, SandboxProvider, StoredOf } from './provider.js';
+import type { RequestHeaders } from './emulation.js';
 
 export type ProviderId = BuiltInProviderId;
 export type { Behaviour, PublishedOptions };
@@ -189,7 +189,7 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string>;
   /** Lower-case names, as node:http gives them. */
-  headers: IncomingHttpHeaders;
+  headers: RequestHeaders;
   /** Parsed JSON; the raw text when it is not JSON; `undefined` when empty. */
   body: unknown;
   /** `Date.now()` on arrival. */
