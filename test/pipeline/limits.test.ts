@@ -110,9 +110,11 @@ describe('timeouts', () => {
     const { port } = server.address() as AddressInfo;
     const { pipeline } = setup({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 300, retry: noRetry });
 
+    // The drip never ends, so only the deadline can end this; the bound only makes a missing deadline fail fast
+    // (it is generous: a busy machine may take seconds to fire a 300 ms timer).
     const started = Date.now();
     await expect(pipeline.send(update)).rejects.toMatchObject({ kind: 'transient', cause: { code: 'ETIMEDOUT' } });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

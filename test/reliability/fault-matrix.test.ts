@@ -243,11 +243,16 @@ const CLOCK_SLACK_MS = 2;
 /**
  * A Retry-After date is turned into a delay with Date.now() while the response is handled, but node starts the
  * timer from the loop's clock, read when the loop woke up: on a busy machine the wait can end that much before
- * the date. Still far above a retry that ignores the header (a 10–19 ms backoff).
+ * the date (tens of ms when the process is made to wait for a core). A quarter of the 1 s Retry-After: still far
+ * above a retry that ignores the header (a 10–19 ms backoff).
  */
-const DATE_SLACK_MS = 50;
-/** The timeout is counted from when the client sent, a little before the sandbox saw the request arrive. */
-const TIMEOUT_SLACK_MS = 100;
+const DATE_SLACK_MS = 250;
+/**
+ * The timeout is counted from when the client sent, before the sandbox saw the request arrive (the same process:
+ * on a busy machine, that can be hundreds of ms later). Half the timeout: still far above a retry that did not
+ * wait for it (a 10–19 ms backoff).
+ */
+const TIMEOUT_SLACK_MS = TIMEOUT_MS / 2;
 /** Upper bounds only catch a wait far too long (e.g. the 30 s backoff cap); a loaded machine may add seconds. */
 const GENEROUS_MS = 10_000;
 const BACKOFF_MIN_MS = RETRY.minDelayMs / 2;

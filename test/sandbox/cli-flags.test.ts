@@ -144,8 +144,9 @@ describe('customer-sync sandbox flags', () => {
       expect(created.status).toBe(200); // published: no Idempotency-Key needed, HTTP 200
       for (const id of ['fatora', 'bluetape', 'invisible-collector']) {
         const url = `${providers[id]?.baseUrl ?? ''}/nowhere`;
-        const statuses = (await Promise.all(Array.from({ length: 4 }, () => call(url)))).map((r) => r.status);
-        // One admitted (its answer, whatever it is), the others refused within the same second.
+        const statuses = (await Promise.all(Array.from({ length: 10 }, () => call(url)))).map((r) => r.status);
+        // One admitted (its answer, whatever it is), others refused within the same second: ten at once: to let all
+        // through, a busy machine would have to spread them over nine seconds.
         expect(statuses.filter((s) => s === 429).length, `${id}: ${statuses.join(',')}`).toBeGreaterThanOrEqual(1);
         expect(statuses.filter((s) => s !== 429).length, `${id}: ${statuses.join(',')}`).toBeGreaterThanOrEqual(1);
       }

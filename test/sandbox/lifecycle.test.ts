@@ -18,7 +18,8 @@ describe('sandbox lifecycle', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await sb.close();
-    expect(Date.now() - started).toBeLessThan(500);
+    // Not waiting for the delayed answer (10 s) nor the held request (never): well under either, even when busy.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(await held).toBeInstanceOf(TypeError);
     expect(await delayed).toBeInstanceOf(TypeError);
     // libuv releases a closed handle on the next turn of the loop.

@@ -273,7 +273,8 @@ describe('sandbox dataFile', () => {
   it('saves after changes without close() (debounced), and on save()', async () => {
     const sb = await start();
     const ids = await createAll(sb, 1);
-    const deadline = Date.now() + 3_000;
+    // The debounced save comes within a fraction of a second; the deadline only bounds a save that never comes.
+    const deadline = Date.now() + 15_000;
     let saved: { providers: Record<string, { customers: unknown[] }> } | undefined;
     while (Date.now() < deadline) {
       try {

@@ -1,8 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter } from '../../src/sandbox/traffic.js';
 import { call, SANDBOX_CREDENTIALS, useSandbox } from './helpers.js';
 
 const sandbox = useSandbox();
+
+/**
+ * The sandbox's clock (`performance.now()`, read for its rate limits and its figures), stopped for each test and
+ * moved only by `advance`: a burst is then all in one instant however slowly a busy machine sends it, and "a
+ * second later" is exact. Vitest's fake timers cannot do this: they replace `globalThis.performance`, not the
+ * object `node:perf_hooks` exports, which the sandbox imports. Timers and sockets keep running for real. Whole
+ * milliseconds (a fraction would make "1000 ms from now" a hair more than 1000 ms: Retry-After 2), and never
+ * back from one test to the next.
+ */
+let now = 0;
+const advance = (ms: number): void => {
+  now += ms;
+};
+beforeEach(() => {
+  now = Math.max(now, Math.ceil(performance.now()));
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 const auth = { authorization: `Bearer ${SANDBOX_CREDENTIALS.fatora.token}` };
 const createClient = (i: number) =>
   call(`${sandbox().urls.fatora}/v1/clients`, { method: 'POST', headers: auth, body: { email: `c${i}@example.com` } });
@@ -39,7 +60,7 @@ describe('sandbox rate limit', () => {
   it('admits again once the window has moved on', async () => {
     sandbox().setRateLimit('fatora', { perSecond: 5 });
     expect(statusCounts(await burst(10))).toEqual({ 201: 5, 429: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    advance(1_050);
     expect(statusCounts(await burst(10, 100))).toEqual({ 201: 5, 429: 5 });
     expect(sandbox().customers('fatora')).toHaveLength(10);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
 import { sandbox as fatora } from '../../../adapters/fatora/sandbox.js';
 import { call, useSandbox } from '../../sandbox/helpers.js';
@@ -135,6 +135,15 @@ describe('fatora sandbox', () => {
 });
 
 describe('fatora sandbox tokens', () => {
+  // The token store reads Date.now(): stopped here, so the 0.2 s lifetime is not used up by a busy machine before
+  // the first call, and moved past it without waiting. Timers and sockets run for real.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('keeps issued tokens for the run, unless tokenTtlSeconds sets a lifetime', async () => {
     const sb = await startSandbox({ tokenTtlSeconds: 0.2 });
     try {
@@ -143,7 +152,7 @@ describe('fatora sandbox tokens', () => {
       });
       const headers = { authorization: `Bearer ${(authorize.body as { bearer_token: string }).bearer_token}` };
       expect((await call(`${sb.urls.fatora}/v1/clients`, { headers })).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      vi.advanceTimersByTime(250);
       expect((await call(`${sb.urls.fatora}/v1/clients`, { headers })).status).toBe(401);
     } finally {
       await sb.close();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
 import { sandbox as yativo } from '../../../adapters/yativo/sandbox.js';
 import { call, useSandbox, UUID } from '../../sandbox/helpers.js';
@@ -219,6 +219,15 @@ describe('yativo sandbox', () => {
 });
 
 describe('yativo sandbox tokens', () => {
+  // The token store reads Date.now(): stopped here, so the 0.2 s lifetime is not used up by a busy machine before
+  // the first call, and moved past it without waiting. Timers and sockets run for real.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('expires issued tokens after tokenTtlSeconds', async () => {
     const sb = await startSandbox({ tokenTtlSeconds: { yativo: 0.2 } });
     try {
@@ -233,7 +242,7 @@ describe('yativo sandbox tokens', () => {
       expect(expiresIn).toBe(0.2);
       const headers = { authorization: `Bearer ${token}` };
       expect((await call(`${sb.urls.yativo}/customer/x`, { headers })).status).toBe(404);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      vi.advanceTimersByTime(250);
       expect((await call(`${sb.urls.yativo}/customer/x`, { headers })).status).toBe(401);
     } finally {
       await sb.close();
