@@ -6,19 +6,21 @@ import type { Adapter } from '../adapter/adapter.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
 import { SyncEvents } from '../events.js';
 import { exitCodeFor, LIST_CAP, type PlannedRequest, type SyncReport } from '../job/report.js';
+import { describeLikely, UnusableInputError, WRONG_FORMAT_RECORDS } from '../job/input-check.js';
 import { rawFingerprint } from '../job/raw-lines.js';
-import { engineDelivery, planDelivery, runSync, type Delivery, type Selection } from '../job/run-sync.js';
+import { engineDelivery, planDelivery, runSync, type Delivery, type RunSyncReport, type Selection } from '../job/run-sync.js';
 import type { ProviderId } from '../provider-id.js';
 import { planTarget } from '../push/plan.js';
-import { openSource, SourceError } from '../sources/index.js';
+import { openSource, SOURCE_FORMATS, SourceError, type SourceFormat } from '../sources/index.js';
 import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 import { makeDirectory } from '../state/make-directory.js';
 import type { StateStore } from '../state/store.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
-import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
+import { createLogger, createTerminalLogger, logEngineEvents, type LogLevel } from './logger.js';
+import { ProgressBar } from './progress.js';
 import { loadQueueConfig } from './queue-config.js';
-import { describePlanned, progressDrawer, summaryTable } from './render.js';
+import { credentialKeys, describePlanned, summaryTable } from './render.js';
 
 export { DEFAULT_STATE };
 
@@ -29,6 +31,8 @@ export interface SyncFlags {
   state?: string | undefined;
   report?: string | undefined;
   only?: string | undefined;
+  /** Only these customers of the input, comma-separated ids. */
+  customers?: string | undefined;
   dryRun?: boolean | undefined;
   full?: boolean | undefined;
   strict?: boolean | undefined;
@@ -36,6 +40,8 @@ export interface SyncFlags {
   logLevel?: LogLevel | undefined;
   /** Fan the run out to `customer-sync worker` processes through the config's Redis queue. */
   queue?: boolean | undefined;
+  /** An input with no record is a run of nothing (exit 0) instead of exit 2. */
+  allowEmpty?: boolean | undefined;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     ? await loadQueueConfig(flags.config, io, 'sync --queue')
     : { loaded: await loadOrExplain(flags.config, io), location: undefined };
   const only = parseOnly(flags.only, loaded.adapters);
+  const customers = parseCustomers(flags.customers);
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
   if (reportPath !== undefined) prepareReportDirectory(reportPath);
   // The config's model: providerIds (and CSV columns) of its providers of the user's own are known fields.
@@ -64,7 +71,12 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     await source.close();
     throw new UsageError(`cannot open the state: ${(error as Error).message}`);
   }
-  const log = createLogger(flags.logLevel ?? 'warn', io.stderr);
+  // On a terminal, unless --json: human log lines, written above the progress line (drawn once the run starts);
+  // elsewhere pino's JSON lines and no progress.
+  const bar = io.stderr.isTTY === true && flags.json !== true ? new ProgressBar(io.stderr, source) : undefined;
+  const log = bar
+    ? await createTerminalLogger(flags.logLevel ?? 'warn', (text) => bar.log(text), { colorize: !io.env.NO_COLOR })
+    : createLogger(flags.logLevel ?? 'warn', io.stderr);
   let opened: Opened;
   try {
     opened = await openDelivery(flags, { loaded, store, location, selection: { only, full: flags.full }, log, env: io.env });
@@ -91,24 +103,29 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
         return writeLineWaiting(io.stdout, describePlanned(planned, adapters));
       }
     : undefined;
-  const progress = progressDrawer(io.stderr, io.stderr.isTTY === true && flags.json !== true && !(printPlanned && io.stdout.isTTY === true));
-  let report: SyncReport;
+  if (!(printPlanned && io.stdout.isTTY === true)) bar?.start();
+  let report: RunSyncReport;
   try {
     report = await runSync({
+      customers,
       delivery,
-      batches: source.batches,
+      batches: bar ? bar.track(source.batches) : source.batches,
       validate: loaded.model.validate,
       rawFingerprint: rawFingerprint(loaded.adapters),
       signal: stop.signal,
-      onProgress: progress.onProgress,
+      onProgress: bar?.update,
       onPlanned,
+      refuseEmpty: flags.allowEmpty !== true,
     });
+  } catch (error) {
+    bar?.erase();
+    throw explainInput(error, flags.input, source.format);
   } finally {
+    bar?.finish(!stop.signal.aborted);
     unsubscribe?.();
     await source.close();
     await opened.close();
   }
-  progress.clear();
   log.flush();
 
   if (reportPath !== undefined) await writeReport(reportPath, report);
@@ -116,7 +133,8 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     writeLine(io.stdout, JSON.stringify(report, null, 2));
   } else {
     if (printed > 0) writeLine(io.stdout);
-    writeLine(io.stdout, summaryTable(report));
+    const credentials = Object.fromEntries(loaded.adapters.map((adapter) => [adapter.id, credentialKeys(adapter)]));
+    writeLine(io.stdout, summaryTable(report, { reportPath: flags.report, credentials }));
     const leftOut = report.truncated.planned ?? 0;
     if (leftOut > 0) {
       writeLine(
@@ -126,7 +144,13 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
       );
     }
   }
-  return exitCodeFor(report, flags.strict === true);
+  const notFound = report.customers?.notFound ?? [];
+  if (notFound.length > 0) {
+    const shown = notFound.slice(0, 20).join(', ');
+    const more = notFound.length > 20 ? ` and ${notFound.length - 20} more` : '';
+    writeLine(io.stderr, `customer-sync: warning: --customers: the input holds no record of ${shown}${more}`);
+  }
+  return Math.max(exitCodeFor(report, flags.strict === true), notFound.length > 0 ? 1 : 0);
 }
 
 interface Opened {
@@ -221,6 +245,26 @@ function explainSource(error: unknown): never {
   throw error;
 }
 
+const FORMAT_NAMES: Readonly<Record<SourceFormat, string>> = { ndjson: 'NDJSON', csv: 'CSV', json: 'a JSON array' };
+
+/** An input the run cannot use at all (exit 2), said with what to do about it; any other error as it is. */
+function explainInput(error: unknown, input: string, format: SourceFormat): unknown {
+  if (!(error instanceof UnusableInputError)) return error;
+  const label = input === '-' ? 'standard input' : JSON.stringify(input);
+  if (error.reason === 'empty') {
+    return new UsageError(`input is empty: nothing to sync (${label} holds no record); --allow-empty makes an empty input a success`);
+  }
+  const likely = error.likelyFormat;
+  const hint =
+    likely === 'binary'
+      ? `its first line looks like ${describeLikely(likely)}: check that --input names the customer file`
+      : likely === undefined || likely === format
+        ? `check the input, or name its format with --format ${SOURCE_FORMATS.join('|')}`
+        : `its first line looks like ${describeLikely(likely)}: rerun with --format ${likely}`;
+  const which = error.wholeInput ? `none of its ${error.records} records could be parsed` : `its first ${WRONG_FORMAT_RECORDS} records could not be parsed`;
+  return new UsageError(`${label} does not look like ${FORMAT_NAMES[format]}: ${which} (${error.problems.join('; ')}); ${hint}. Nothing was sent.`);
+}
+
 function resolveInput(input: string, io: CliIo): string {
   return input === '-' ? '-' : resolve(io.cwd, input);
 }
@@ -238,6 +282,17 @@ export function parseOnly(only: string | undefined, adapters: readonly Adapter[]
     if (!configured.includes(id)) throw new UsageError(`--only: unknown provider "${id}" (configured: ${configured.join(', ')})`);
   }
   return ids;
+}
+
+/**
+ * `--customers a,b`: the ids of the customers to sync (ids as the model reads them: trimmed). Records of others are
+ * passed over; an id the input holds no record of is a warning, and exit code 1.
+ */
+export function parseCustomers(customers: string | undefined): ReadonlySet<string> | undefined {
+  if (customers === undefined) return undefined;
+  const ids = customers.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (ids.length === 0) throw new UsageError('--customers needs at least one customer id');
+  return new Set(ids);
 }
 
 /** Written to a temporary file and renamed, so a monitor never reads half a report. */

@@ -6,6 +6,7 @@ import { planPush, type PushResult, type SyncEngine } from '../push/engine.js';
 import type { PlanTarget } from '../push/plan.js';
 import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
 import { isRawLineStore, type RawLineStore, type StateStore } from '../state/store.js';
+import { FormatProbe, UnusableInputError } from './input-check.js';
 import { rawLineHasher } from './raw-lines.js';
 import { ReportBuilder, type PlannedRequest, type ReportInvalid, type SyncReport } from './report.js';
 
@@ -116,8 +117,20 @@ export type RunSyncOptions = RunSyncInput &
     rawFingerprint?: string | undefined;
     /** Aborting stops reading; records already started finish, and the report says the run was interrupted. */
     signal?: AbortSignal | undefined;
+    /**
+     * Only these customers (by id): a record of another is passed over, counted nowhere (not read, not invalid), as
+     * is a line that does not parse (whose it is cannot be told). The report's `customers` says which ids the input
+     * held no record of. The raw-line skip neither skips (a known line's customer is unknown until it is parsed)
+     * nor remembers lines in such a run; it still forgets the line of each customer it sends.
+     */
+    customers?: ReadonlySet<string> | undefined;
     /** Records in flight at once. @default the delivery's, else 64 */
     maxInFlight?: number | undefined;
+    /**
+     * An input with no record at all (empty, blank lines only, a CSV header alone) throws an `UnusableInputError`
+     * (`empty`) instead of reporting nothing: the sync job's default, unless `--allow-empty`. @default false
+     */
+    refuseEmpty?: boolean | undefined;
     onProgress?: ((progress: Readonly<Progress>) => void) | undefined;
     /**
      * In a dry run: every request the run would send, as soon as it is planned (the report keeps only the first
@@ -127,15 +140,28 @@ export type RunSyncOptions = RunSyncInput &
     onPlanned?: ((planned: PlannedRequest) => void | Promise<void>) | undefined;
   };
 
+/** What a run limited to some `customers` found of them. */
+export interface CustomersFound {
+  /** How many ids the run was given. */
+  requested: number;
+  /** Those the input held no record of, valid or not; empty after an interrupted run, which did not read it all. */
+  notFound: string[];
+}
+
+/** The report of `runSync`; `customers` only when the run was limited to some. */
+export type RunSyncReport = SyncReport & { customers?: CustomersFound };
+
 /** Confirmed lines written together: one transaction per batch instead of one per line. */
 const RAW_BATCH = 512;
 
 /**
  * Streams records through validation and the delivery with bounded concurrency: reading waits while `maxInFlight`
  * records are in flight, so memory stays bounded whatever the input's size. Never throws for a record; throws what
- * a delivery threw, once the records in flight have settled.
+ * a delivery threw, once the records in flight have settled. An input whose first `WRONG_FORMAT_RECORDS` records
+ * all fail to parse (another format than it was read as) throws an `UnusableInputError` before anything is
+ * delivered; so does an input with no record, with `refuseEmpty`.
  */
-export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
+export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
   const delivery = options.delivery ?? deliveryOf(options.engine, options);
   const { signal } = options;
   const validate = options.validate ?? validateCustomer;
@@ -149,7 +175,15 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   // The same customer twice in one input: the second waits for the first, so they never race on the state.
   const byCustomer = new Map<string, Promise<void>>();
   const fingerprint = options.rawFingerprint;
-  const raw = fingerprint === undefined || delivery.rawLines === undefined ? undefined : new RawLines(fingerprint, delivery.rawLines, delivery.providers);
+  const wanted = options.customers;
+  /** Of `wanted`, the customers met in the input. */
+  const met = new Set<string>();
+  /** Records of other customers (or of no telling whose): an input of only those is not an empty one. */
+  let passedOver = 0;
+  const raw =
+    fingerprint === undefined || delivery.rawLines === undefined
+      ? undefined
+      : new RawLines(fingerprint, delivery.rawLines, delivery.providers, wanted === undefined);
   /** What a delivery threw: nothing more is read, and the run throws it once the records in flight settled. */
   let broken: { error: unknown } | undefined;
 
@@ -183,6 +217,16 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
    * delivery starts: a run stopped in between did not read it.
    */
   const check = (record: SourceRecord): Customer | undefined => {
+    if (wanted !== undefined) {
+      // Ids are text, trimmed (the model's `id`): a record whose id is anything else is no listed customer's.
+      const given = record.error === undefined ? (record.value as { id?: unknown } | null)?.id : undefined;
+      const id = typeof given === 'string' ? given.trim() : undefined;
+      if (id === undefined || !wanted.has(id)) {
+        passedOver += 1;
+        return undefined;
+      }
+      met.add(id);
+    }
     if (record.error !== undefined) return invalid({ line: record.line, issues: [{ path: '', message: record.error }] });
     const checked = validate(record.value);
     if (checked.ok) return checked.customer;
@@ -237,6 +281,9 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   };
 
   const stopped = (): boolean => signal?.aborted === true || broken !== undefined;
+  // Until a record parses, none is delivered (an unparsable one never is): when the first records all fail to parse,
+  // the probe throws with nothing sent.
+  const probe = new FormatProbe();
 
   for await (const batch of options.batches ?? singles(options.records)) {
     if (stopped()) break;
@@ -247,11 +294,14 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
       if (signal?.aborted) break;
       const hash = hashes?.[i];
       if (hash !== undefined && known.has(hash)) {
+        probe.parsed();
         unchanged();
         continue;
       }
       const record = isUnparsed(item) ? item.parse() : item;
-      const customer = record && check(record);
+      if (record === undefined) continue;
+      probe.see(record, isUnparsed(item) ? item.bytes : record.raw);
+      const customer = check(record);
       if (customer) pushes.push([customer, hash]);
     }
     // Before anything is sent: the line each of these customers had confirmed no longer stands. Were it only
@@ -267,9 +317,18 @@ export async function runSync(options: RunSyncOptions): Promise<SyncReport> {
   await delivery.flush?.();
   await Promise.all(inFlight);
   if (broken) throw broken.error;
+  if (signal?.aborted !== true) probe.end();
   raw?.flush();
   options.onProgress?.(progress);
-  return builder.finish(signal?.aborted === true);
+  if (options.refuseEmpty === true && builder.report.records.read + passedOver === 0 && signal?.aborted !== true) {
+    throw new UnusableInputError('empty', 'input is empty: nothing to sync');
+  }
+  const report: RunSyncReport = builder.finish(signal?.aborted === true);
+  if (wanted !== undefined) {
+    const notFound = report.interrupted ? [] : [...wanted].filter((id) => !met.has(id));
+    report.customers = { requested: wanted.size, notFound };
+  }
+  return report;
 }
 
 function deliveryOf(engine: SyncEngine, options: Selection & { dryRun?: boolean | undefined }): Delivery {
@@ -298,12 +357,18 @@ class RawLines {
     readonly store: RawLineStore,
     /** Every provider a line must be confirmed by: a result that leaves one out (a worker of another config) does not confirm it. */
     readonly providers: readonly ProviderId[],
+    /**
+     * Skip known lines and remember confirmed ones. Off in a run of some customers only: no line is hashed, and
+     * the line of every customer sent is forgotten.
+     */
+    readonly remember = true,
   ) {
     this.#hash = rawLineHasher(fingerprint);
   }
 
   /** Per item, the hash of its raw line; `undefined` for a record that has none (CSV, JSON, an error). */
-  hashes(batch: readonly SourceItem[]): Array<string | undefined> {
+  hashes(batch: readonly SourceItem[]): Array<string | undefined> | undefined {
+    if (!this.remember) return undefined;
     return batch.map((item) => (isUnparsed(item) ? this.#hash(item.bytes) : undefined));
   }
 
@@ -331,7 +396,7 @@ class RawLines {
    */
   forget(pushes: ReadonlyArray<readonly [Customer, string | undefined]>): void {
     const before = this.#pending.length;
-    for (const [customer, hash] of pushes) if (hash !== undefined) this.#pending.push([customer.id, null]);
+    for (const [customer, hash] of pushes) if (hash !== undefined || !this.remember) this.#pending.push([customer.id, null]);
     if (this.#pending.length > before) this.flush();
   }
 
