@@ -52,6 +52,7 @@ function expectExactlyOnce(count = COUNT): void {
   }
 }
 
+// In `npm run test:reliability`, whose timeout (a hang's, far above the ~30 s this file takes) applies to both.
 describe('crash safety', () => {
   it('a sync killed with SIGKILL at several moments, then rerun, loses nothing and creates nothing twice', async () => {
     const moments = [5, 40, 90, 150, 220];
@@ -73,7 +74,7 @@ describe('crash safety', () => {
     expect(store.integrityCheck()).toEqual([]);
     expect(store.attention()).toEqual([]);
     await store.close();
-  }, 120_000);
+  });
 
   it('SIGINT stops gracefully: in-flight records finish, the report says interrupted, a rerun completes', async () => {
     const many = 200;
@@ -92,5 +93,5 @@ describe('crash safety', () => {
 
     expect((await runChild().exit).code).toBe(0);
     expectExactlyOnce(many);
-  }, 60_000);
+  });
 });
