@@ -4,7 +4,6 @@ import { createLogger, logEngineEvents } from '../../src/cli/logger.js';
 import { maskPersonalData } from '../../src/errors/mask.js';
 import { providerError } from '../../src/errors/provider-errors.js';
 import { SyncEvents } from '../../src/events.js';
-import { progressDrawer, progressLine } from '../../src/cli/render.js';
 
 describe('personal data in logs', () => {
   it('masks emails and phone numbers in free text', () => {
@@ -47,16 +46,6 @@ describe('personal data in logs', () => {
   });
 });
 
-describe('progress line', () => {
-  it('shows records read, sent, failed, rate and per provider', () => {
-    const line = progressLine(
-      { read: 120, invalid: 2, done: 100, sent: 90, failed: 3, perProvider: { yativo: { sent: 50, failed: 0 }, fatora: { sent: 40, failed: 3 } } },
-      2000,
-    );
-    expect(line).toBe('read 120  invalid 2  sent 90  failed 3  50/s  | yativo 50  fatora 40/3✗');
-  });
-});
-
 describe('what is not personal data', () => {
   it('leaves sizes, counts and ids of a few digits alone', () => {
     expect(maskPersonalData('response larger than 1048576 bytes')).toBe('response larger than 1048576 bytes');
@@ -68,23 +57,5 @@ describe('what is not personal data', () => {
     expect(maskPersonalData(`held by gid ${gid}`)).toBe(`held by gid ${gid}`);
     expect(maskPersonalData(`gid ${gid}, phone +351 912 345 678.`)).toBe(`gid ${gid}, phone +3***78.`);
     expect(maskPersonalData('ref AB123456789CD')).toBe('ref AB123456789CD');
-  });
-});
-
-describe('progress on a terminal', () => {
-  it('draws the line over itself on stderr, and nothing when stderr is not a terminal', () => {
-    const written: string[] = [];
-    const drawer = progressDrawer({ write: (text: string) => written.push(text) }, true);
-    drawer.onProgress?.({ read: 3, invalid: 0, done: 3, sent: 3, failed: 0, perProvider: { yativo: { sent: 3, failed: 0 } } });
-    drawer.clear();
-    expect(written).toHaveLength(2);
-    const [line] = written;
-    expect(line?.startsWith('\r\x1b[2Kread 3  invalid 0  sent 3  failed 0  ')).toBe(true);
-    expect(line?.endsWith('/s  | yativo 3')).toBe(true);
-    expect(written[1]).toBe('\r\x1b[2K');
-    const off = progressDrawer({ write: (text: string) => written.push(text) }, false);
-    expect(off.onProgress).toBeUndefined();
-    off.clear();
-    expect(written).toHaveLength(2);
   });
 });
