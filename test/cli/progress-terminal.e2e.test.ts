@@ -80,12 +80,13 @@ async function onTmuxScreen(
   rows: number,
   meanwhile?: (tmux: Tmux) => Promise<void>,
 ): Promise<{ code: number; screen: string[] }> {
-  const socket = `cs-progress-${process.pid}-${Date.now()}`;
-  const tmux: Tmux = (...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: RUN_BOUND_MS });
+  // A server of its own, its socket in the test's folder (removed with it).
+  const socket = join(tmp.dir, 'tmux.sock');
+  const tmux: Tmux = (...args) => run('tmux', ['-S', socket, '-f', '/dev/null', ...args], { timeout: RUN_BOUND_MS });
   const exitFile = join(tmp.dir, 'exit-code');
   const script =
     `trap : INT; ${command}; echo $? > ${quote(exitFile)}; ` +
-    `tmux -L ${quote(socket)} wait-for -S ended; tmux -L ${quote(socket)} wait-for released`;
+    `tmux -S ${quote(socket)} wait-for -S ended; tmux -S ${quote(socket)} wait-for released`;
   try {
     await tmux('new-session', '-d', '-s', 'sync', '-x', String(columns), '-y', String(rows), '-c', tmp.dir, script);
     await meanwhile?.(tmux);
