@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/state/postgres-store.test.ts', 'test/state/upgrade-postgres.test.ts', 'test/scale/**/*.test.ts'],
+    include: ['test/state/postgres-store.test.ts', 'test/state/upgrade-postgres.test.ts', 'test/state/postgres-forget.test.ts', 'test/scale/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
