@@ -335,7 +335,7 @@ describe('the CLI, with a config entry naming the module', () => {
     // A person checks: account 7 is Ada after all. Attached, the next run updates it.
     const state = join(tmp.dir, 'state.db');
     const listed = await cli(['state', 'list', '--state', state], { cwd: tmp.dir });
-    expect(listed.stdout).toContain('acme-billing  cus_1042');
+    expect(listed.stdout).toMatch(/^cus_1042 +acme-billing +failed +.* rejected 409: Acme Billing: account 7 already holds this email/m);
     const resolved = await cli(['state', 'resolve', '--state', state, '--customer', 'cus_1042', '--provider', 'acme-billing', '--provider-id', '7'], { cwd: tmp.dir });
     expect(resolved.code).toBe(0);
     server.clearRequests();
