@@ -8,9 +8,8 @@ import { DEFAULT_RETRY } from '../pipeline/retry-decision.js';
 import { BUILT_IN } from '../providers.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 
-// `customer-sync init [FILE]`. The config loader reads plain JSON (JSON.parse), which has no comments, and a config
-// is a strict schema, so a "$comment" key would be an error: the starter file is plain JSON, and what it would say
-// in comments is printed to stdout instead.
+// `customer-sync init [FILE]`. The config loader allows `//` comments (src/config/config.ts), so the starter file says
+// in comments what each part means; the same is printed to stdout with what to do next.
 
 export interface InitFlags {
   force?: boolean | undefined;
@@ -80,6 +79,50 @@ export function starterConfig(): { config: Record<string, unknown>; forms: Map<s
   return { config: { providers, retry: { retries, minDelayMs, maxDelayMs }, state: DEFAULT_STATE }, forms };
 }
 
+/** Credentials of a provider in words: `token (or accountId + appSecret instead)`. */
+function describeForm(form: CredentialForms): string {
+  const others = form.alternatives.map((keys) => keys.join(' + '));
+  return `${form.used.join(' + ')}${others.length > 0 ? ` (or ${others.join(', or ')} instead)` : ''}`;
+}
+
+/** `value` as JSON indented by `depth` levels of two spaces, its first line not indented (it follows a key). */
+function indented(value: unknown, depth: number): string {
+  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`);
+}
+
+/** The starter config as the file holds it: the JSON of `starterConfig`, each part with a comment saying what it is. */
+export function commentedConfig(config: Record<string, unknown>, forms: ReadonlyMap<string, CredentialForms>): string {
+  const providers = config.providers as Record<string, Record<string, unknown>>;
+  const lines = [
+    '// customer-sync config, written by `customer-sync init`. Comments (//) are allowed in this file.',
+    '// Credentials come from the environment: "${VAR}" is replaced by that variable, and one that is not set stops',
+    '// the run, named. Never write a credential into this file.',
+    '{',
+    '  // Only the providers listed here are synced: delete the ones you do not use. A provider of your own goes under',
+    '  // its id with "module": "./acme-provider.js" (its default export is what defineProvider returned).',
+    '  "providers": {',
+  ];
+  const ids = Object.keys(providers);
+  ids.forEach((id, index) => {
+    const form = forms.get(id);
+    const options = providers[id] ?? {};
+    const variables = form?.used.map((key) => variableName(id, key)).join(', ') ?? '';
+    lines.push(`    // ${id}: ${form ? describeForm(form) : 'its options'}${variables ? `; set ${variables}` : ''}.`);
+    if ('createMissing' in options) lines.push('    // "createMissing": true creates a customer it does not have yet (false: skipped, and the report says why).');
+    lines.push(`    ${JSON.stringify(id)}: ${indented(options, 2)}${index < ids.length - 1 ? ',' : ''}`);
+  });
+  lines.push(
+    '  },',
+    '  // Retries of a request that may be sent again (429, 5xx, a dropped connection): the defaults, to be tuned.',
+    `  "retry": ${indented(config.retry, 1)},`,
+    '  // Where provider ids and what was delivered are remembered: a SQLite file, or postgres://… for workers sharing',
+    '  // one state. Add "redis": "redis://…" for limits shared across processes and the queue of `sync --queue`.',
+    `  "state": ${JSON.stringify(config.state)}`,
+    '}',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * `customer-sync init [FILE]`: writes a starter config (`customer-sync.json` unless named; an existing file only
  * with `--force`) and prints what each part means and what to do next.
@@ -88,7 +131,7 @@ export async function initCommand(file: string | undefined, flags: InitFlags, io
   const path = resolve(io.cwd, file ?? DEFAULT_CONFIG_FILE);
   const { config, forms } = starterConfig();
   try {
-    await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { flag: flags.force ? 'w' : 'wx' });
+    await writeFile(path, commentedConfig(config, forms), { flag: flags.force ? 'w' : 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} exists; not overwritten (--force replaces it)`);
@@ -98,7 +141,7 @@ export async function initCommand(file: string | undefined, flags: InitFlags, io
   const names = [...BUILT_IN.values()].map((definition) => definition.name);
   const out = (text = ''): void => writeLine(io.stdout, text);
   out(`Wrote ${shown}: a starter config for ${names.join(', ')}.`);
-  out('JSON has no comments, so what the file means is here:');
+  out('Its comments say what each part means; in short:');
   out();
   out('1. Keep only the providers you sync with: delete the others from "providers" (only those listed are synced).');
   out('2. Credentials are read from the environment: "${VAR}" is replaced by the variable, and a variable that is not');
@@ -106,8 +149,7 @@ export async function initCommand(file: string | undefined, flags: InitFlags, io
   const rows: Array<[string, string]> = [];
   for (const [id, form] of forms) {
     const variables = form.used.map((key) => variableName(id, key)).join(', ');
-    const others = form.alternatives.map((keys) => keys.join(' + '));
-    rows.push([variables, `${id}: ${form.used.join(' + ')}${others.length > 0 ? ` (or ${others.join(', or ')} instead)` : ''}`]);
+    rows.push([variables, `${id}: ${describeForm(form)}`]);
   }
   const width = Math.max(...rows.map(([variables]) => variables.length));
   for (const [variables, meaning] of rows) out(`     ${variables.padEnd(width)}  ${meaning}`);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import stripJsonComments from 'strip-json-comments';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -100,6 +101,9 @@ export async function readConfigJson(path: string): Promise<unknown> {
   }
   // An editor's byte order mark is not JSON, but it is no mistake either.
   if (text.startsWith('\ufeff')) text = text.slice(1);
+  // `//` and `/* */` comments are allowed (the starter file of `init` explains itself with them); they become spaces,
+  // so an error's line and column are still the file's.
+  text = stripJsonComments(text);
   let json: unknown;
   try {
     json = JSON.parse(text);

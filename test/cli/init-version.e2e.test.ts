@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { credentialForms, variableName } from '../../src/cli/init-command.js';
 import { packageVersion } from '../../src/cli/version.js';
-import { parseConfig } from '../../src/config/config.js';
+import { loadConfig, parseConfig, readConfigJson } from '../../src/config/config.js';
 import { BUILT_IN } from '../../src/providers.js';
 import { cli, runCliChild, tempDir } from './helpers.js';
 
@@ -26,8 +26,13 @@ describe('customer-sync init', () => {
     const run = await cli(['init'], { cwd: tmp.dir });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const text = readFileSync(join(tmp.dir, 'customer-sync.json'), 'utf8');
-    const json = JSON.parse(text) as { providers: Record<string, Record<string, unknown>>; state: string };
+    const path = join(tmp.dir, 'customer-sync.json');
+    const text = readFileSync(path, 'utf8');
+    // A commented file: each provider's credentials and what the other parts mean, read by the config loader as it is.
+    expect(text).toContain('// yativo: token (or accountId + appSecret instead); set YATIVO_TOKEN.');
+    expect(text).toContain('// Only the providers listed here are synced');
+    expect(() => JSON.parse(text)).toThrow();
+    const json = (await readConfigJson(path)) as { providers: Record<string, Record<string, unknown>>; state: string };
     expect(Object.keys(json.providers)).toEqual([...BUILT_IN.keys()]);
     expect(json.providers.yativo).toMatchObject({ token: '${YATIVO_TOKEN}' });
     expect(json.providers.bluetape).toMatchObject({ apiKey: '${BLUETAPE_API_KEY}', accountId: '${BLUETAPE_ACCOUNT_ID}', createMissing: false });
@@ -39,6 +44,7 @@ describe('customer-sync init', () => {
     const variables = [...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((match) => match[1]!);
     const env = Object.fromEntries(variables.map((name) => [name, `value-of-${name}`]));
     expect(parseConfig(json, env).adapters.map((adapter) => adapter.id)).toEqual([...BUILT_IN.keys()]);
+    expect((await loadConfig(path, env)).adapters).toHaveLength(BUILT_IN.size);
 
     // The explanation names each variable, the other credential forms, and what to run next.
     for (const name of variables) expect(run.stdout).toContain(name);
@@ -59,7 +65,7 @@ describe('customer-sync init', () => {
     const forced = await cli(['init', 'nightly.json', '--force'], { cwd: tmp.dir });
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('Wrote nightly.json');
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toHaveProperty('providers');
+    expect(await readConfigJson(path)).toHaveProperty('providers');
   });
 
   it('exits 2 when the file cannot be written', async () => {

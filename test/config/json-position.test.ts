@@ -42,3 +42,23 @@ describe('findJsonSyntaxError', () => {
     expect(lineAndColumn('abc', 2)).toEqual({ line: 1, column: 3 });
   });
 });
+
+describe('comments in a config file', () => {
+  it('are allowed, and an error after them is placed at its line and column in the file', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readConfigJson } = await import('../../src/config/config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cs-jsonc-'));
+    try {
+      const ok = join(dir, 'ok.json');
+      writeFileSync(ok, '// a comment\n{\n  /* block */ "state": "s.db" // trailing\n}\n');
+      expect(await readConfigJson(ok)).toEqual({ state: 's.db' });
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, '// a comment\n{\n  "state": "s.db" /* x */ "retry": {}\n}\n');
+      await expect(readConfigJson(bad)).rejects.toThrow(/is not valid JSON at line 3, column 27/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
