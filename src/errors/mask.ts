@@ -1,7 +1,11 @@
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 // A run of 7+ digits, optionally with +, spaces, dots, dashes or parentheses between them: a phone number. Not
 // inside a longer word: the digits of an id (a UUID's `9f82-2811726a`) are no phone, and an id must stay readable.
-const PHONE = /(?<![A-Za-z0-9])\+?\d[\d\s().-]{5,}\d(?![A-Za-z0-9])/g;
+const PHONE = /(?<![A-Za-z0-9])\+?\d[\d\s().-]{5,}\d(?![A-Za-z0-9])/;
+// A UUID's middle groups may all be digits (`24b8a639-9123-4567-8955-55afea8118b2`): seen alone, `9123-4567-8955`
+// would pass for a phone number. UUIDs are matched first and kept whole.
+const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/;
+const UUID_OR_PHONE = new RegExp(`(${UUID.source})|(${PHONE.source})`, 'g');
 // Dates (2026-11-20, 2026-11-20 10) look like digit runs too; they are not personal data.
 const DATE = /^\d{4}-\d{2}-\d{2}(\s\d{2})?$/;
 
@@ -12,8 +16,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}(\s\d{2})?$/;
 export function maskPersonalData(text: string): string {
   return text
     .replace(EMAIL, (_match, first: string, domain: string) => `${first}***@${domain}`)
-    .replace(PHONE, (match) => {
-      if (DATE.test(match)) return match;
+    .replace(UUID_OR_PHONE, (match, uuid: string | undefined) => {
+      if (uuid !== undefined || DATE.test(match)) return match;
       const digits = match.replace(/\D/g, '');
       // International (+…), as every phone we send is, or long enough to be a national number; a size or a
       // count (1048576 bytes) is neither.

@@ -58,4 +58,12 @@ describe('what is not personal data', () => {
     expect(maskPersonalData(`gid ${gid}, phone +351 912 345 678.`)).toBe(`gid ${gid}, phone +3***78.`);
     expect(maskPersonalData('ref AB123456789CD')).toBe('ref AB123456789CD');
   });
+
+  it('leaves a UUID whole when its middle groups are all digits (they would pass for a phone number alone)', () => {
+    // Seen in a conflict test: `9123-4567-8955` masked out of the gid the message names.
+    const gid = '24b8a639-9123-4567-8955-55afea8118b2';
+    expect(maskPersonalData(`held by gid ${gid}`)).toBe(`held by gid ${gid}`);
+    expect(maskPersonalData(`gid ${gid.toUpperCase()}; call 912 345 678`)).toBe(`gid ${gid.toUpperCase()}; call 9***78`);
+    expect(maskPersonalData('call 9123-4567-8955')).toBe('call 9***55');
+  });
 });
