@@ -1,4 +1,13 @@
-import countries from 'i18n-iso-countries';
+import { createRequire } from 'node:module';
+import countries from 'i18n-iso-countries/index.js';
+
+// The package's main entry registers its ~80 locales (~40 ms of every start-up); only English names are used.
+countries.registerLocale(createRequire(import.meta.url)('i18n-iso-countries/langs/en.json') as countries.LocaleData);
+
+/** Whether `code` is an ISO 3166-1 code (alpha-2 or alpha-3, upper case). */
+export function isCountryCode(code: string): boolean {
+  return countries.isValid(code);
+}
 
 /** ISO 3166-1 alpha-2 for an alpha-2 or alpha-3 code in any letter case; `undefined` when it is neither. */
 export function toAlpha2(code: string): string | undefined {

@@ -1,4 +1,4 @@
-import countries from 'i18n-iso-countries';
+import { isCountryCode } from '../model/countries.js';
 // Checks shared by the emulations: forms as a provider checks them; countries from i18n-iso-countries.
 
 /** E.164: `+`, a country code not starting with 0, at most 15 digits in all. Form only, as a provider checks it. */
@@ -25,12 +25,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** An upper-case ISO 3166-1 alpha-2 code. */
 export function isAlpha2(value: string): boolean {
-  return /^[A-Z]{2}$/.test(value) && countries.isValid(value);
+  return /^[A-Z]{2}$/.test(value) && isCountryCode(value);
 }
 
 /** An upper-case ISO 3166-1 alpha-3 code. */
 export function isAlpha3(value: string): boolean {
-  return /^[A-Z]{3}$/.test(value) && countries.isValid(value);
+  return /^[A-Z]{3}$/.test(value) && isCountryCode(value);
 }
 
 /** JSON with keys sorted at every level: equal for bodies that differ only in key order. */
