@@ -1,7 +1,8 @@
-import type { FaultKind, Faults } from '../sandbox/types.js';
+import { FAULT_KINDS, type FaultKind, type Faults } from '../sandbox/types.js';
 
 // `customer-sync sandbox --faults KIND=P,…`: what each provider of the sandbox answers at random instead of doing
-// its job. Types only from the sandbox: the CLI's help loads no sandbox code (test/light-imports.test.ts).
+// its job. From the sandbox only its types module (no import at run time but the kinds' list): the CLI's help loads
+// no sandbox code (test/light-imports.test.ts).
 
 /**
  * The kinds `--faults` takes: a group (`429`, `5xx`, `reset`: the chance is split evenly between its members) or
@@ -11,25 +12,7 @@ export const FAULT_FLAG_KINDS: ReadonlyMap<string, readonly FaultKind[]> = new M
   ['429', ['429-seconds', '429-date']],
   ['5xx', ['500', '502', '503']],
   ['reset', ['reset-before', 'reset-after']],
-  ...(
-    [
-      '429-seconds',
-      '429-date',
-      '500',
-      '502',
-      '503',
-      'reset-before',
-      'reset-after',
-      'timeout',
-      'slow',
-      'bad-body',
-      '401',
-      '403',
-      '404',
-      '409',
-      '422',
-    ] satisfies FaultKind[]
-  ).map((kind) => [kind, [kind]] as const),
+  ...FAULT_KINDS.map((kind) => [kind, [kind]] as const),
 ]);
 
 /** Faults whose kinds are drawn uniformly from a list (src/sandbox/faults.ts): a kind's weight is its number of entries. */
