@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import type { Adapter } from '../adapter/adapter.js';
 import type { AuthSpec, RequestSpec, RetryOptions } from '../adapter/definition.js';
-import { ConfigError, loadConfig } from '../config/config.js';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { SyncEvents } from '../events.js';
 import type { Customer } from '../model/types.js';
 import { ProviderPipeline } from '../pipeline/pipeline.js';
 import type { PipelineHooks, PipelineResponse } from '../pipeline/types.js';
 import type { ProviderId } from '../provider-id.js';
-import { UsageError, writeLine, type CliIo } from './io.js';
+import { loadConfigFile } from './config-file.js';
+import { writeLine, type CliIo } from './io.js';
 
 export interface CheckFlags {
   config: string;
@@ -137,13 +136,7 @@ export async function probeProvider(adapter: Adapter, hooks?: PipelineHooks): Pr
  * provider that could be checked accepted its credentials, 1 when one refused them or could not be reached.
  */
 export async function checkCommand(flags: CheckFlags, io: CliIo): Promise<number> {
-  let adapters: Adapter[];
-  try {
-    ({ adapters } = await loadConfig(resolve(io.cwd, flags.config), io.env));
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { adapters } = await loadConfigFile(flags.config, io);
   const results = await Promise.all(adapters.map((adapter) => probeProvider(adapter)));
   const failed = results.filter((result) => result.status === 'refused' || result.status === 'unreachable').length;
   if (flags.json) {

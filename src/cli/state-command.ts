@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ProviderIdType } from '../adapter/definition.js';
-import { ConfigError } from '../config/config.js';
 import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
 import { providerIdType, readStateLocation, type StateLocation } from '../config/state-location.js';
 import type { ErrorKind } from '../errors/kinds.js';
@@ -12,6 +11,7 @@ import { isProviderId, PROVIDER_IDS } from '../providers.js';
 import { isProviderIdForm, type ProviderId } from '../provider-id.js';
 import type { AttentionRecord, Resolution } from '../state/sqlite-store.js';
 import type { CustomerLink, ForgottenCustomer } from '../state/store.js';
+import { asUsageError } from './config-file.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 
 // The state commands need the state, not the providers: the config is read with readStateLocation, which substitutes
@@ -38,12 +38,7 @@ async function locate(flags: StateFlags, io: CliIo): Promise<Located> {
 }
 
 async function readConfig(path: string, io: CliIo): Promise<StateLocation> {
-  try {
-    return await readStateLocation(resolve(io.cwd, path), io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  return readStateLocation(resolve(io.cwd, path), io.env).catch(asUsageError);
 }
 
 /** What the state commands need of a store; the SQLite store answers some at once, PostgreSQL asynchronously. */
@@ -198,9 +193,7 @@ export async function stateResolveCommand(flags: ResolveFlags, io: CliIo): Promi
   const { location, config } = await locate(flags, io);
   let providerId: string | undefined;
   if (flags.providerId !== undefined) {
-    const idType = await providerIdType(flags.provider, config).catch((error: unknown) => {
-      throw error instanceof ConfigError ? new UsageError(error.message) : error;
-    });
+    const idType = await providerIdType(flags.provider, config).catch(asUsageError);
     providerId = normalizeId(flags.providerId, flags.provider, idType);
   }
   const store = await openExisting(location, io);

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Adapter } from '../adapter/adapter.js';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
+import type { LoadedConfig } from '../config/config.js';
+import { loadConfigFile } from './config-file.js';
 import { SyncEvents } from '../events.js';
 import { exitCodeFor, LIST_CAP, type PlannedRequest, type SyncReport } from '../job/report.js';
 import { describeLikely, UnusableInputError, WRONG_FORMAT_RECORDS } from '../job/input-check.js';
@@ -55,7 +56,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   if (flags.queue && flags.state !== undefined) throw new UsageError('--state does not apply with --queue: the workers use the state of their config');
   const { loaded, location } = flags.queue
     ? await loadQueueConfig(flags.config, io, 'sync --queue')
-    : { loaded: await loadOrExplain(flags.config, io), location: undefined };
+    : { loaded: await loadConfigFile(flags.config, io), location: undefined };
   const only = parseOnly(flags.only, loaded.adapters);
   const customers = parseCustomers(flags.customers);
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
@@ -228,15 +229,6 @@ export function prepareReportDirectory(path: string): void {
     makeDirectory(dirname(path));
   } catch (error) {
     throw new UsageError(`cannot create the directory of the report ${path}: ${(error as Error).message}`);
-  }
-}
-
-async function loadOrExplain(path: string, io: CliIo): Promise<LoadedConfig> {
-  try {
-    return await loadConfig(resolve(io.cwd, path), io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
   }
 }
 
