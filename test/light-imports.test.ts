@@ -4,11 +4,16 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yativo, type YativoOptions } from '../adapters/yativo/index.js';
+import { packageVersion } from '../src/cli/version.js';
 import { PROVIDER_IDS } from '../src/providers.js';
+import { BUILT_IN_DEFINITIONS } from '../src/registry.js';
 import { createCustomerSync } from '../src/sync.js';
 import {
+  DEPENDENCIES,
   HEAVY_PACKAGES,
+  HELP_CHILD,
   HELP_HEAVY_PACKAGES,
+  HELP_MODULE_BOUND,
   heavySourceFile,
   LINKED_CUSTOMER,
   loadedPackages,
@@ -54,18 +59,55 @@ describe('what is loaded', () => {
     expect(run.modules.filter(heavySourceFile).map((path) => path.slice(root.length + 1))).toEqual([]);
   }, CHILD_TIMEOUT_MS);
 
-  it.concurrent('customer-sync --help: no command: neither BullMQ, Redis, PostgreSQL, SQLite, axios nor pino', async () => {
-    const run = await runLogged([join(root, 'src/cli/main.ts'), '--help'], { cwd: root, nodeOptions: TSX });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Usage: customer-sync');
-    expect(loadedPackages(run.modules, ['commander'])).toEqual(['commander']);
+  it.concurrent.each([['--help'], ['--version']])(
+    'customer-sync %s: commander alone of the dependencies, no command, and at most HELP_MODULE_BOUND.source modules',
+    async (flag) => {
+      const run = await runLogged([join(root, 'src/cli/main.ts'), flag], { cwd: root, nodeOptions: TSX });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      if (flag === '--version') expect(run.stdout).toBe(`${packageVersion()}\n`);
+      else {
+        expect(run.stdout).toContain('Usage: customer-sync');
+        // The providers' names come from package.json's description, not from their definitions: it must name each.
+        const text = run.stdout.replace(/\s+/g, ' ');
+        const at = BUILT_IN_DEFINITIONS.map((definition) => text.indexOf(` ${definition.name}`));
+        expect(at.every((index, i) => index > 0 && index > (at[i - 1] ?? 0)), `--help names ${BUILT_IN_DEFINITIONS.map((d) => d.name).join(', ')} in that order`).toBe(true);
+      }
 
-    expect(loadedPackages(run.modules, HELP_HEAVY_PACKAGES)).toEqual([]);
-    const commands = run.modules.filter((path) => /\/src\/cli\/[^/]*-command\.ts$/.test(path) || heavySourceFile(path));
-    expect(commands.map((path) => path.slice(root.length + 1))).toEqual([]);
-    // Nor the sandbox: help needs its behaviours' names, not its server or the emulations.
-    const sandbox = run.modules.filter((path) => /\/src\/sandbox\/(index|server|cli)\.ts$|\/adapters\/[^/]+\/sandbox[^/]*\.ts$/.test(path));
-    expect(sandbox.map((path) => path.slice(root.length + 1))).toEqual([]);
+      expect(loadedPackages(run.modules, DEPENDENCIES)).toEqual(['commander']);
+      expect(loadedPackages(run.modules, HELP_HEAVY_PACKAGES)).toEqual([]);
+      const commands = run.modules.filter((path) => /\/src\/cli\/[^/]*-command\.ts$/.test(path) || heavySourceFile(path));
+      expect(commands.map((path) => path.slice(root.length + 1))).toEqual([]);
+      // Nor the sandbox: help needs its behaviours' names, not its server or the emulations; nor the registry.
+      const sandbox = run.modules.filter((path) => /\/src\/sandbox\/(index|server|cli)\.ts$|\/adapters\/|\/src\/registry\.ts$/.test(path));
+      expect(sandbox.map((path) => path.slice(root.length + 1))).toEqual([]);
+      expect(run.modules.length, run.modules.join('\n')).toBeLessThanOrEqual(HELP_MODULE_BOUND.source);
+    },
+    CHILD_TIMEOUT_MS,
+  );
+
+  it.concurrent("each command's own --help loads no command and no dependency; state resolve's, the registry for the ids", async () => {
+    // One child runs them all, state resolve last: what each loads first is logged after its mark.
+    const run = await runLogged([HELP_CHILD, 'state resolve'], { cwd: root, nodeOptions: TSX });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const helps = JSON.parse(run.stdout) as Array<{ command: string; code: number; usage: string }>;
+    expect(helps.map((h) => h.command)).toEqual(expect.arrayContaining(['sync', 'worker', 'sandbox', 'check', 'state', 'state list', 'state resolve', 'state forget']));
+    for (const h of helps) expect([h.code, h.usage]).toEqual([0, expect.stringMatching(new RegExp(`^Usage: ${['customer-sync', h.command].join(' ').trim()} \\[`))]);
+    expect([...run.marked.keys()]).toEqual([...helps.map((h) => h.command), '(exit)']);
+
+    const own = (path: string): string => path.slice(root.length + 1);
+    const command = (path: string): boolean => /\/src\/cli\/[^/]*-command\.ts$|\/src\/sandbox\/(index|server|cli)\.ts$/.test(path) || heavySourceFile(path);
+    // CommonJS required by CommonJS, whichever command loaded it: commander's files, nothing heavy.
+    expect(loadedPackages(run.marked.get('(exit)') ?? [], [...DEPENDENCIES, ...HELP_HEAVY_PACKAGES])).toEqual(['commander']);
+    run.marked.delete('(exit)');
+    for (const [name, modules] of run.marked) {
+      expect({ name, commands: modules.filter(command).map(own) }).toEqual({ name, commands: [] });
+      const packages = loadedPackages(modules, [...DEPENDENCIES, ...HELP_HEAVY_PACKAGES]);
+      // The ids it lists come from the registry, whose definitions bring zod; nothing heavier.
+      expect({ name, packages }).toEqual({ name, packages: name === 'state resolve' ? ['zod'] : [] });
+    }
+    expect(run.marked.get('state resolve')).toContain(join(root, 'src/registry.ts'));
   }, CHILD_TIMEOUT_MS);
 });
 

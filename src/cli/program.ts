@@ -1,16 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
-import { PROVIDER_IDS } from '../providers.js';
-import { BUILT_IN_DEFINITIONS } from '../registry.js';
 import { BEHAVIOURS, type Behaviour } from '../sandbox/behaviour.js';
 import type { Faults, RateLimit } from '../sandbox/types.js';
 import { describeFaults, FaultsFlagError, parseFaults } from './faults-flag.js';
 import { LOG_LEVELS, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
-import { packageVersion } from './version.js';
+import { packageDescription, packageVersion } from './version.js';
 
 // Each command's module is loaded by its action: `--help` loads commander and what the help text shows, not BullMQ,
-// Redis, SQLite, PostgreSQL, axios or pino (test/light-imports.test.ts).
+// Redis, SQLite, PostgreSQL, axios or pino (test/light-imports.test.ts). Nor the provider registry: its definitions
+// bring zod and the model (~100 modules, about as long again as the rest of start-up), so the help's list of
+// providers comes from package.json and their ids are loaded only by the commands that show or use them.
 
 function port(value: string): number {
   const n = Number(value);
@@ -75,7 +75,7 @@ function fraction(value: string): number {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code = 0;
   const program = new Command('customer-sync')
-    .description(`Keep one canonical customer record in step with ${BUILT_IN_DEFINITIONS.map((d) => d.name).join(', ')} and providers of your own.`)
+    .description(packageDescription())
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -141,7 +141,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const printConfig = flags.printConfig === true;
       const limit = flags.rateLimit;
       const injected = flags.faults;
-      const { runSandboxCommand } = await import('../sandbox/cli.js');
+      const [{ runSandboxCommand }, { PROVIDER_IDS }] = await Promise.all([import('../sandbox/cli.js'), import('../providers.js')]);
       const sandbox = await runSandboxCommand({
         port: flags.port,
         host: flags.host,
@@ -202,7 +202,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       code = await initCommand(file, flags, io);
     });
 
-  const state = program.command('state').description('see what needs attention in the state, resolve it, or forget a customer');
+  const state = program
+    .command('state')
+    .description('see what needs attention in the state, resolve it, or forget a customer')
+    // Before `state resolve` parses (its --help too): the ids it takes, which the registry knows.
+    .hook('preSubcommand', async (_state, subcommand) => {
+      if (subcommand.name() !== 'resolve') return;
+      const { PROVIDER_IDS } = await import('../providers.js');
+      const option = subcommand.options.find((o) => o.long === '--provider');
+      if (option) option.description = `${PROVIDER_IDS.join(', ')}, or the id of a provider of your own`;
+    });
   state
     .command('list')
     .description('records with an unknown create outcome, a pending create, or a last failure')
@@ -217,7 +226,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('resolve')
     .description('after checking at the provider: attach its id, or allow a fresh create')
     .requiredOption('--customer <id>', 'customer id (yours)')
-    .requiredOption('--provider <id>', `${PROVIDER_IDS.join(', ')}, or the id of a provider of your own`)
+    .requiredOption('--provider <id>', 'a built-in provider, or the id of a provider of your own')
     .option('--provider-id <id>', 'the id the provider has for this customer')
     .option('--allow-create', 'the provider has no such customer: let the next sync create it')
     .option('--force', 'replace a provider id the state holds without asking')

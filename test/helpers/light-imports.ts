@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const HELPERS = resolve(import.meta.dirname);
 export const MODULE_LOG = join(HELPERS, 'module-log.mjs');
 export const PUSH_CHILD = join(HELPERS, 'push-child.mjs');
+export const HELP_CHILD = join(HELPERS, 'help-child.ts');
 
 /**
  * Packages that pushing to a provider never needs: SQLite (and its native loader), BullMQ (and its msgpackr),
@@ -31,8 +32,44 @@ export const HEAVY_PACKAGES = [
   'pgpass',
 ] as const;
 
-/** What `customer-sync --help` never needs besides: the HTTP client and the logger of the commands. */
-export const HELP_HEAVY_PACKAGES = [...HEAVY_PACKAGES, 'axios', 'pino'] as const;
+/**
+ * What neither `customer-sync --help`, `--version` nor a command's own `--help` loads (issue 13): besides the above,
+ * the commands' HTTP client, logger and its pretty printer, the model's phone metadata and country names, the input
+ * parsers, and zod (~95 modules: the adapters' schemas, loaded with the provider registry).
+ */
+export const HELP_HEAVY_PACKAGES = [
+  ...HEAVY_PACKAGES,
+  'axios',
+  'pino',
+  'pino-pretty',
+  'libphonenumber-js',
+  'i18n-iso-countries',
+  'csv-parse',
+  '@streamparser/json',
+  'zod',
+] as const;
+
+/** The package's run-time dependencies (package.json): of these, the help loads commander alone. */
+export const DEPENDENCIES: readonly string[] = Object.keys(
+  (JSON.parse(readFileSync(join(HELPERS, '../../package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+);
+
+/**
+ * How many module files (ESM and CommonJS) `customer-sync --help` and `--version` may load; each loads, as measured
+ * for issue 13: from source, 13 of the project's and commander's 8; built, dist/cli.js, 5 chunks and commander's 8.
+ * A little room above that; past it, see what the new modules bring before raising the bound.
+ */
+export const HELP_MODULE_BOUND = { source: 24, dist: 18 } as const;
+
+/** The commands a `--help` text lists under "Commands:" (commander's format), without `help`. */
+export function listedCommands(help: string): string[] {
+  const section = help.split('\nCommands:\n')[1]?.split('\n\n')[0] ?? '';
+  // A description too long for its line goes on below, indented further.
+  return section
+    .split('\n')
+    .map((line) => /^ {2}([a-z][\w-]*)/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined && name !== 'help');
+}
 
 /**
  * Source files an adapter never loads: the SQLite and PostgreSQL stores and the queue. `src/queue/settings.ts` is
@@ -64,6 +101,11 @@ export interface ChildRun {
   stderr: string;
   /** Every module file the child loaded (ESM and CommonJS), as absolute paths, without duplicates. */
   modules: string[];
+  /**
+   * The modules loaded after each `mark:<name>` line the child appended to the log, by name, until the next mark.
+   * Only what passed through the ESM loader: CommonJS required by CommonJS is logged at exit, in the last mark's.
+   */
+  marked: Map<string, string[]>;
 }
 
 /**
@@ -89,12 +131,20 @@ export async function runLogged(args: readonly string[], options: { cwd: string;
       // No module logged: the child failed before loading any; its stderr says why.
     }
     const modules = new Set<string>();
+    const marked = new Map<string, string[]>();
+    let mark: string[] | undefined;
     for (const line of lines) {
+      if (line.startsWith('mark:')) {
+        mark = [];
+        marked.set(line.slice('mark:'.length), mark);
+      }
       if (!line.startsWith('file:')) continue;
       const path = fileURLToPath(line);
-      if (packageOf(path) !== 'tsx' && packageOf(path) !== 'get-tsconfig') modules.add(path);
+      if (packageOf(path) === 'tsx' || packageOf(path) === 'get-tsconfig') continue;
+      modules.add(path);
+      mark?.push(path);
     }
-    return { code, stdout, stderr, modules: [...modules] };
+    return { code, stdout, stderr, modules: [...modules], marked };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
