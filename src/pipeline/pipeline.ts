@@ -44,7 +44,7 @@ export class ProviderPipeline {
     const onRateAdjusted = (perSecond: number) => events.emit('rateAdjusted', { provider: config.provider, perSecond });
     this.gate = new ProviderGate(
       { ...config.rateLimit, shared: config.shared, onRateAdjusted },
-      { now: this.now, sleep: hooks.pause ?? hooks.sleep },
+      { now: this.now, sleep: hooks.pause ?? hooks.sleep, departures: hooks.departures },
     );
     const { token, exchange } = config.auth;
     if (token === undefined && exchange) {

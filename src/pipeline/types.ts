@@ -2,6 +2,7 @@ import type { ErrorKind } from '../errors/kinds.js';
 import type Bottleneck from 'bottleneck';
 import type { AuthSpec, RetryOptions } from '../adapter/definition.js';
 import type { ProviderId } from '../provider-id.js';
+import type { DepartureClock } from './departures.js';
 
 /** One provider's settings, resolved (defaults merged) before the pipeline is built. */
 export interface PipelineConfig {
@@ -34,6 +35,8 @@ export interface PipelineHooks {
   now?: () => number;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
+  /** What the gate measures and waits departures on. @default `performance.now()` and timers (departures.ts) */
+  departures?: DepartureClock;
 }
 
 export interface SendContext {
