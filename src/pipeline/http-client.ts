@@ -61,11 +61,22 @@ export class NetworkFailure extends Error {
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
+const JSON_TYPE = 'application/json';
+
+/**
+ * axios sets TCP keep-alive to 60 s on every request's socket, and the agent sets its own `keepAliveMsecs` each time it
+ * takes the socket back: with different values that is two `setsockopt` calls per request (Node skips the call only
+ * when the value is unchanged). The same value on both sides makes every call after the first a no-op.
+ */
+const TCP_KEEPALIVE_MS = 60_000;
+
+const identity = (data: unknown): unknown => data;
+
 /** One axios instance and one pair of keep-alive agents per provider. */
 export class HttpClient {
   private readonly axios: AxiosInstance;
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS });
   private readonly baseUrl: string;
 
   constructor(private readonly options: HttpClientOptions) {
@@ -78,40 +89,47 @@ export class HttpClient {
     this.axios = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
+      // The provider's URL is configured, never taken from HTTP(S)_PROXY: no environment lookup per request.
+      proxy: false,
       // A redirect is returned, never followed: the Authorization header must not travel to another URL.
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      transformRequest: [(data: unknown) => data],
+      transformResponse: [identity],
+      transformRequest: [identity],
       maxContentLength: options.maxResponseBytes,
       // Requests carry what we built (a create may hold two 10 MiB identity images): bounded, but not by
       // the response cap.
       maxBodyLength: MAX_REQUEST_BYTES,
-      timeout: options.timeoutMs,
+      // No `timeout`: axios' own restarts on every byte (and adds a connect timer); ours, per request, bounds the
+      // whole exchange. Only POST and PUT carry a body (a bodiless one says so per request).
+      headers: { common: { Accept: JSON_TYPE }, post: { 'Content-Type': JSON_TYPE }, put: { 'Content-Type': JSON_TYPE } },
     });
   }
 
   async request(spec: RequestSpec, headers: Record<string, string>): Promise<HttpResponse> {
     const hasBody = spec.body !== undefined;
+    let perRequest: Record<string, string | false> = spec.headers === undefined ? headers : { ...spec.headers, ...headers };
+    // `false` drops the instance's Content-Type (it would also drop one the spec names, hence the check).
+    if (!hasBody && spec.method !== 'GET' && !Object.keys(perRequest).some((name) => name.toLowerCase() === 'content-type')) {
+      perRequest = { ...perRequest, 'Content-Type': false };
+    }
+    // One timer for the whole exchange, first byte to last: a server that drips a byte a second still times out.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     let response: AxiosResponse<unknown>;
     try {
       response = await this.axios.request<unknown>({
         method: spec.method,
         url: this.url(spec),
         data: hasBody ? JSON.stringify(spec.body) : undefined,
-        headers: {
-          Accept: 'application/json',
-          ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
-          ...spec.headers,
-          ...headers,
-        },
-        // axios' own timeout restarts on every byte; this one bounds the whole exchange, so a server that
-        // drips a byte a second still times out.
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: perRequest,
+        signal: deadline.signal,
       });
     } catch (error) {
       throw this.toFailure(error);
+    } finally {
+      clearTimeout(timer);
     }
     return toResponse(response);
   }
@@ -123,8 +141,10 @@ export class HttpClient {
   }
 
   private url(spec: RequestSpec): string {
-    const query = spec.query && Object.keys(spec.query).length > 0 ? `?${new URLSearchParams(spec.query).toString()}` : '';
-    return `${this.baseUrl}${spec.path}${query}`;
+    const { query } = spec;
+    if (query === undefined) return this.baseUrl + spec.path;
+    const search = new URLSearchParams(query).toString();
+    return search === '' ? this.baseUrl + spec.path : `${this.baseUrl}${spec.path}?${search}`;
   }
 
   private toFailure(error: unknown): NetworkFailure {

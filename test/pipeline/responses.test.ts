@@ -37,6 +37,22 @@ describe('responses the caller interprets', () => {
     ]);
   });
 
+  it('sends Content-Type with a body only: a POST without one has none, unless the spec names one', async () => {
+    const { pipeline } = setup();
+    const rec = recorder();
+    nock(BASE).post('/v1/ping').times(3).reply(rec.reply(200, {}));
+
+    await pipeline.send({ method: 'POST', path: '/v1/ping', retrySafe: true });
+    await pipeline.send({ method: 'POST', path: '/v1/ping', headers: { 'content-type': 'text/plain' }, retrySafe: true });
+    await pipeline.send({ method: 'POST', path: '/v1/ping', body: { a: 1 }, retrySafe: true });
+
+    expect(rec.log.map((r) => r.headers)).toEqual([
+      { accept: 'application/json', authorization: `Bearer ${TOKEN}` },
+      { accept: 'application/json', authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      jsonHeaders(),
+    ]);
+  });
+
   it.each([404, 409, 422, 400])('resolves a %i for the caller to map', async (status) => {
     const { pipeline, sleeps } = setup();
     const scope = nock(BASE).put('/customer/c-1').reply(status, { message: 'nope' });
