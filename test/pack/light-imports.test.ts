@@ -1,12 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../../tsup.config.js';
 import { PROVIDER_IDS } from '../../src/providers.js';
-import { HEAVY_PACKAGES, HELP_HEAVY_PACKAGES, HELPERS, LINKED_CUSTOMER, loadedPackages, runLogged, startProviders } from '../helpers/light-imports.js';
+import {
+  DEPENDENCIES,
+  HEAVY_PACKAGES,
+  HELP_HEAVY_PACKAGES,
+  HELP_MODULE_BOUND,
+  HELPERS,
+  LINKED_CUSTOMER,
+  listedCommands,
+  loadedPackages,
+  runLogged,
+  startProviders,
+} from '../helpers/light-imports.js';
 
 // test/light-imports.test.ts against the package as installed from its tarball: the adapter subpaths and the
 // command, as bundled (with splitting, a chunk shared with the main entry or a command could bring SQLite or
@@ -74,14 +85,45 @@ describe('the installed package loads light', () => {
     }
   });
 
-  it('customer-sync --help: no command: neither BullMQ, Redis, PostgreSQL, SQLite, axios nor pino', async () => {
-    const result = await runLogged([join(consumer, 'node_modules/customer-sync/dist/cli.js'), '--help'], { cwd: consumer });
+  it.each([['--help'], ['--version']])('customer-sync %s: commander alone of the dependencies, no command, at most HELP_MODULE_BOUND.dist modules', async (flag) => {
+    const result = await runLogged([join(consumer, 'node_modules/customer-sync/dist/cli.js'), flag], { cwd: consumer });
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: customer-sync');
-    expect(loadedPackages(result.modules, ['commander'])).toEqual(['commander']);
+    if (flag === '--version') expect(result.stdout).toBe(`${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    else expect(result.stdout).toContain('Usage: customer-sync');
 
+    expect(loadedPackages(result.modules, DEPENDENCIES)).toEqual(['commander']);
     expect(loadedPackages(result.modules, HELP_HEAVY_PACKAGES)).toEqual([]);
     expect(ownCode(result.modules).heavy).toEqual([]);
+    // dist/cli.js and the chunks it imports; a command's own chunk is named after it (sync-command-<hash>.js, …).
+    expect(ownCode(result.modules).files.map((path) => basename(path)).filter((name) => name !== 'cli.js' && !name.startsWith('chunk-'))).toEqual([]);
+    expect(result.modules.length, result.modules.join('\n')).toBeLessThanOrEqual(HELP_MODULE_BOUND.dist);
+  });
+
+  it("each command's own --help loads no command and no dependency but commander; state resolve's, the registry for the ids", async () => {
+    const cli = join(consumer, 'node_modules/customer-sync/dist/cli.js');
+    const seen: string[] = [];
+    const queue: string[][] = [[]];
+    for (let command = queue.shift(); command !== undefined; command = queue.shift()) {
+      const name = command.join(' ');
+      const result = await runLogged([cli, ...command, '--help'], { cwd: consumer });
+      expect({ name, code: result.code, stderr: result.stderr }).toEqual({ name, code: 0, stderr: '' });
+      expect(result.stdout.split('\n')[0]).toMatch(new RegExp(`^Usage: ${['customer-sync', ...command].join(' ')} \\[`));
+      seen.push(name);
+      queue.push(...listedCommands(result.stdout).map((sub) => [...command, sub]));
+
+      const registry = name === 'state resolve';
+      // The ids state resolve lists come from the registry, whose definitions bring zod; nothing heavier.
+      expect({ name, packages: loadedPackages(result.modules, [...DEPENDENCIES, ...HELP_HEAVY_PACKAGES]) }).toEqual({
+        name,
+        packages: registry ? ['commander', 'zod'] : ['commander'],
+      });
+      expect({ name, heavy: ownCode(result.modules).heavy }).toEqual({ name, heavy: [] });
+      const own = ownCode(result.modules).files.map((path) => basename(path));
+      const allowed = (file: string): boolean => file === 'cli.js' || file.startsWith('chunk-') || (registry && file.startsWith('providers-'));
+      expect({ name, files: own.filter((file) => !allowed(file)) }).toEqual({ name, files: [] });
+    }
+    expect(seen).toEqual(expect.arrayContaining(['', 'sync', 'worker', 'sandbox', 'check', 'state', 'state list', 'state resolve', 'state forget']));
   });
 
   it('the main entry may load SQLite (it exports SqliteStateStore), and still no BullMQ, Redis or PostgreSQL', async () => {
