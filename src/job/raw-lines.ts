@@ -3,6 +3,7 @@ import type { Adapter } from '../adapter/adapter.js';
 import type { ProviderDefinition } from '../adapter/definition.js';
 import { customerModel, validateCustomer, type CustomerModel, type CustomerValidation } from '../model/customer.js';
 import type { Customer } from '../model/types.js';
+import { RAW_KEY_BYTES, type RawLineKey } from '../state/raw-line-index.js';
 import { MAPPING_PROBES, providerIdProbes } from './mapping-probes.js';
 
 /**
@@ -17,13 +18,32 @@ export function rawFingerprint(adapters: readonly Adapter[]): string {
   return digest.digest('base64url');
 }
 
+/** A line longer than this is hashed from a buffer of its own, so one huge line does not pin a huge scratch buffer. */
+const SCRATCH_BYTES = 64 * 1024;
+
 /**
- * Hashes a line's bytes after the fingerprint and a newline (the same digest as of the line decoded as UTF-8). One
- * shot over one buffer: about twice as fast as a Hash object per line, which a million lines feel.
+ * A line's key (`RawLineKey`): the first 128 bits of the sha256 of the fingerprint, a newline and the line's bytes —
+ * the digest schema 3 stored whole, so its confirmations still match. One shot over one buffer (a Hash object per
+ * line is about half as fast). The fingerprint sits once at the head of a reused scratch buffer and each line is
+ * copied in after it (a `Buffer.concat` per line allocates a buffer each time: 1.2 M lines/s against 1.75 M here,
+ * best of 12). The digest comes back as a 'binary' (latin1) string, see `RawLineKey`; the key is its first 16
+ * characters.
  */
-export function rawLineHasher(fingerprint: string): (bytes: Buffer) => string {
+export function rawLineHasher(fingerprint: string): (bytes: Uint8Array) => RawLineKey {
   const prefix = Buffer.from(`${fingerprint}\n`);
-  return (bytes) => hash('sha256', Buffer.concat([prefix, bytes]), 'base64url');
+  const scratch = Buffer.allocUnsafe(prefix.length + SCRATCH_BYTES);
+  prefix.copy(scratch);
+  return (bytes) => {
+    const end = prefix.length + bytes.length;
+    let data: Uint8Array;
+    if (bytes.length <= SCRATCH_BYTES) {
+      scratch.set(bytes, prefix.length);
+      data = scratch.subarray(0, end);
+    } else {
+      data = Buffer.concat([prefix, bytes], end);
+    }
+    return hash('sha256', data, 'binary').slice(0, RAW_KEY_BYTES);
+  };
 }
 
 /** An adapter's mappings never change while it lives (it is frozen), so a process digests each once. */

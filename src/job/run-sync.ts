@@ -4,7 +4,8 @@ import type { Customer } from '../model/types.js';
 import type { ProviderId } from '../provider-id.js';
 import { planPush, type PushResult, type SyncEngine } from '../push/engine.js';
 import type { PlanTarget } from '../push/plan.js';
-import { isUnparsed, singles, type SourceItem, type SourceRecord } from '../sources/index.js';
+import { isUnparsed, singles, type SourceItem, type SourceRecord, type UnparsedLine } from '../sources/index.js';
+import { RawLineIndex, rawKeyBytes, rawKeyOf, type RawLineKey } from '../state/raw-line-index.js';
 import { isRawLineStore, type RawLineStore, type StateStore } from '../state/store.js';
 import { FormatProbe, UnusableInputError } from './input-check.js';
 import { rawLineHasher } from './raw-lines.js';
@@ -151,6 +152,14 @@ export interface CustomersFound {
 /** The report of `runSync`; `customers` only when the run was limited to some. */
 export type RunSyncReport = SyncReport & { customers?: CustomersFound };
 
+/** A known line of a batch, met after one of the batch's pushes: skipped only if the batch's forgetting leaves it known. */
+interface Held {
+  /** How many of the batch's pushes come before it. */
+  before: number;
+  item: UnparsedLine;
+  key: RawLineKey;
+}
+
 /** Confirmed lines written together: one transaction per batch instead of one per line. */
 const RAW_BATCH = 512;
 
@@ -233,7 +242,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
     return invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
   };
 
-  const handOver = async (customer: Customer, hash: string | undefined, previous: Promise<void> | undefined): Promise<void> => {
+  const handOver = async (customer: Customer, key: RawLineKey | undefined, previous: Promise<void> | undefined): Promise<void> => {
     let result: PushResult;
     if (previous) {
       await previous;
@@ -245,14 +254,14 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
       result = await delivery.deliver(customer);
     }
     account(result);
-    raw?.settle(customer.id, hash, result);
+    raw?.settle(customer.id, key, result);
     if (delivery.dryRun && options.onPlanned) await emitPlanned(result, options.onPlanned);
   };
 
   /** Starts a delivery; true when `maxInFlight` records are in flight. */
-  const take = (customer: Customer, hash: string | undefined): boolean => {
+  const take = (customer: Customer, key: RawLineKey | undefined): boolean => {
     read();
-    const task: Promise<void> = handOver(customer, hash, byCustomer.get(customer.id))
+    const task: Promise<void> = handOver(customer, key, byCustomer.get(customer.id))
       .catch((error: unknown) => {
         broken ??= { error };
       })
@@ -285,32 +294,57 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
   // the probe throws with nothing sent.
   const probe = new FormatProbe();
 
+  /**
+   * The batch's pushes, in input order, with the held lines (known lines met after one of the batch's pushes) that
+   * the batch's forgetting took out of the index: such a line is the old line of a customer this batch sends, mostly
+   * one whose newer line came above it, so the provider no longer holds it and it is sent in its place, not skipped
+   * (when the newer line comes below it, that costs one request more, and the newer line still goes last). The
+   * others count as unchanged.
+   */
+  const withHeld = (pushes: ReadonlyArray<readonly [Customer, RawLineKey | undefined]>, held: readonly Held[]) => {
+    if (held.length === 0) return pushes;
+    const ordered: Array<readonly [Customer, RawLineKey | undefined]> = [];
+    let next = 0;
+    for (const { before, item, key } of held) {
+      if (raw?.known(key) !== false) {
+        unchanged();
+        continue;
+      }
+      while (next < before) ordered.push(pushes[next++]!);
+      const record = item.parse();
+      const customer = record === undefined ? undefined : check(record);
+      if (customer) ordered.push([customer, key]);
+    }
+    while (next < pushes.length) ordered.push(pushes[next++]!);
+    return ordered;
+  };
+
   for await (const batch of options.batches ?? singles(options.records)) {
     if (stopped()) break;
-    const hashes = raw?.hashes(batch);
-    const known = raw && hashes ? raw.known(hashes) : EMPTY;
-    const pushes: Array<readonly [Customer, string | undefined]> = [];
-    for (const [i, item] of batch.entries()) {
+    const pushes: Array<readonly [Customer, RawLineKey | undefined]> = [];
+    const held: Held[] = [];
+    for (const item of batch) {
       if (signal?.aborted) break;
-      const hash = hashes?.[i];
-      if (hash !== undefined && known.has(hash)) {
+      const key = raw?.key(item);
+      if (key !== undefined && raw?.known(key) === true) {
         probe.parsed();
-        unchanged();
+        if (pushes.length > 0 && isUnparsed(item)) held.push({ before: pushes.length, item, key });
+        else unchanged();
         continue;
       }
       const record = isUnparsed(item) ? item.parse() : item;
       if (record === undefined) continue;
       probe.see(record, isUnparsed(item) ? item.bytes : record.raw);
       const customer = check(record);
-      if (customer) pushes.push([customer, hash]);
+      if (customer) pushes.push([customer, key]);
     }
     // Before anything is sent: the line each of these customers had confirmed no longer stands. Were it only
     // replaced after the push, a process dying in between would keep it, and that old line, met again, would be
-    // skipped while the provider holds the newer one.
+    // skipped while the provider holds the newer one. Forgetting takes the old lines out of the run's index too.
     raw?.forget(pushes);
-    for (const [customer, hash] of pushes) {
+    for (const [customer, key] of withHeld(pushes, held)) {
       if (stopped()) break;
-      if (take(customer, hash)) await makeRoom();
+      if (take(customer, key)) await makeRoom();
     }
     options.onProgress?.(progress);
   }
@@ -337,20 +371,26 @@ function deliveryOf(engine: SyncEngine, options: Selection & { dryRun?: boolean 
   return engineDelivery(engine, selection);
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
-
 async function emitPlanned(result: PushResult, onPlanned: (planned: PlannedRequest) => void | Promise<void>): Promise<void> {
   for (const [provider, outcome] of Object.entries(result.providers) as Array<[ProviderId, PushResult['providers'][ProviderId]]>) {
     for (const request of outcome?.planned ?? []) await onPlanned({ customerId: result.customerId, provider, request });
   }
 }
 
+/**
+ * The raw-line skip of one run. Whether a line was confirmed last time is asked of a `RawLineIndex` of every key
+ * the state remembers, loaded once, at the first line hashed (a run of CSV or JSON records loads nothing): no query
+ * per line or batch. The index is the state as the run found it, less the lines the run forgets: a line forgotten
+ * before its customer was sent (below) leaves the index too, so that customer's old line met again later in the
+ * same input is not skipped. Lines confirmed during the run stay out of it (a customer twice in one input remembers
+ * nothing anyway). What another process changes in the state meanwhile is seen by the next run.
+ */
 class RawLines {
-  readonly #pending: Array<readonly [string, string | null]> = [];
+  readonly #pending: Array<readonly [string, RawLineKey | null]> = [];
   /** Customers met twice in one input: which line is "the" line is unclear, so none is remembered. */
   readonly #seen = new Set<string>();
-
-  readonly #hash: (bytes: Buffer) => string;
+  readonly #hash: (bytes: Uint8Array) => RawLineKey;
+  #index: RawLineIndex | undefined;
 
   constructor(
     fingerprint: string,
@@ -366,27 +406,27 @@ class RawLines {
     this.#hash = rawLineHasher(fingerprint);
   }
 
-  /** Per item, the hash of its raw line; `undefined` for a record that has none (CSV, JSON, an error). */
-  hashes(batch: readonly SourceItem[]): Array<string | undefined> | undefined {
-    if (!this.remember) return undefined;
-    return batch.map((item) => (isUnparsed(item) ? this.#hash(item.bytes) : undefined));
+  /** The key of an item's raw line; `undefined` for a record that has none (CSV, JSON, an error). */
+  key(item: SourceItem): RawLineKey | undefined {
+    return this.remember && isUnparsed(item) ? this.#hash(item.bytes) : undefined;
   }
 
-  known(hashes: ReadonlyArray<string | undefined>): ReadonlySet<string> {
-    const present = hashes.filter((hash) => hash !== undefined);
-    return present.length === 0 ? EMPTY : this.store.knownRawLines(present);
+  /** Whether the line is some customer's last confirmed line, and not forgotten since the run began. */
+  known(key: RawLineKey): boolean {
+    this.#index ??= new RawLineIndex(this.store.loadRawLineKeys());
+    return this.#index.has(key);
   }
 
   /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */
-  settle(customerId: string, hash: string | undefined, result: PushResult): void {
-    if (hash === undefined) return;
+  settle(customerId: string, key: RawLineKey | undefined, result: PushResult): void {
+    if (key === undefined) return;
     const confirmed = this.providers.every((id) => {
       const status = result.providers[id]?.status;
       return status === 'created' || status === 'updated' || status === 'unchanged';
     });
     const twice = this.#seen.has(customerId);
     this.#seen.add(customerId);
-    this.#pending.push([customerId, confirmed && !twice ? hash : null]);
+    this.#pending.push([customerId, confirmed && !twice ? key : null]);
     if (this.#pending.length >= RAW_BATCH) this.flush();
   }
 
@@ -394,14 +434,16 @@ class RawLines {
    * Durably, at once: one transaction for the batch's customers whose line was hashed (their pending confirmations
    * go with it). A record with no raw line (CSV, JSON) is never remembered by `settle` either.
    */
-  forget(pushes: ReadonlyArray<readonly [Customer, string | undefined]>): void {
+  forget(pushes: ReadonlyArray<readonly [Customer, RawLineKey | undefined]>): void {
     const before = this.#pending.length;
-    for (const [customer, hash] of pushes) if (hash !== undefined || !this.remember) this.#pending.push([customer.id, null]);
+    for (const [customer, key] of pushes) if (key !== undefined || !this.remember) this.#pending.push([customer.id, null]);
     if (this.#pending.length > before) this.flush();
   }
 
   flush(): void {
     if (this.#pending.length === 0) return;
-    this.store.recordRawLines(this.#pending.splice(0));
+    const entries = this.#pending.splice(0).map(([customerId, key]) => [customerId, key === null ? null : rawKeyBytes(key)] as const);
+    const removed = this.store.recordRawLines(entries);
+    if (this.#index !== undefined) for (const key of removed) this.#index.delete(rawKeyOf(key));
   }
 }

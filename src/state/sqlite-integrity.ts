@@ -3,8 +3,11 @@ import type { z } from 'zod';
 import { failureSchema, intentSchemaFor, isProviderIdForm } from './record-shapes.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 
-/** The indexes the migrations make: a missing one leaves a query scanning millions of rows. */
-const INDEXES = ['links_attention', 'links_provider_id', 'raw_lines_hash'];
+/**
+ * The indexes the migrations make: a missing one leaves a query scanning millions of rows. (`raw_lines` has none
+ * since schema 4: a run reads every key at once, and forgets a line by its customer, the primary key.)
+ */
+const INDEXES = ['links_attention', 'links_provider_id'];
 
 interface JsonRow {
   customer_id: string;
@@ -17,7 +20,8 @@ interface JsonRow {
  * Prepare, once, a check of the state database: SQLite's `integrity_check` (pages, indexes, CHECK constraints),
  * then this store's invariants — schema version, WAL on a file, its indexes, known providers, ISO `updated_at`, and
  * intents and failures of the right shape (an intent keeps a request body only at a provider taking an idempotency
- * key). The check returns one message per problem, empty when all is well.
+ * key). A raw line's key of 16 bytes is a CHECK of `raw_lines`, which `integrity_check` verifies. The check returns
+ * one message per problem, empty when all is well.
  */
 export function prepareIntegrityCheck(db: Database.Database): () => string[] {
   const providers = db.prepare<[], { provider: string; n: number }>(

@@ -5,7 +5,7 @@ import { minimiseStoredIntent } from './legacy-intents.js';
 import { makeDirectory } from './make-directory.js';
 
 /** The schema this build reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** How long a write waits for another process holding the database lock before it fails. */
 export const BUSY_TIMEOUT_MS = 15_000;
@@ -46,7 +46,31 @@ const MIGRATIONS: readonly Migration[] = [
     db.exec(`CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;`);
     minimiseIntents(db);
   },
+  // v4: a raw line is remembered by its key, the first 16 bytes of the same sha256 digest (RAW_KEY_BYTES, see
+  // raw-line-index.ts), which a run loads once into memory instead of querying by hash per batch; so no index on it
+  // (a line is forgotten by customer). WITHOUT ROWID: a row is a short id and 16 bytes, kept in the primary key's
+  // own b-tree instead of a table and an index holding the id twice. Every confirmation is kept: a v3 hash is the
+  // base64url digest, whose first 16 bytes are the key of the same line. A v3 value that is not a digest's 43
+  // characters matched no line hashed since v2 and is dropped.
+  (db) => {
+    db.function('customer_sync_v4_raw_key', { deterministic: true }, rawKeyOfV3Hash);
+    db.exec(`ALTER TABLE raw_lines RENAME TO raw_lines_v3;
+      CREATE TABLE raw_lines (
+        customer_id TEXT PRIMARY KEY,
+        raw_key     BLOB NOT NULL CHECK (typeof(raw_key) = 'blob' AND length(raw_key) = 16)
+      ) WITHOUT ROWID;
+      INSERT INTO raw_lines (customer_id, raw_key)
+        SELECT customer_id, raw_key FROM (SELECT customer_id, customer_sync_v4_raw_key(raw_hash) AS raw_key FROM raw_lines_v3)
+        WHERE customer_id IS NOT NULL AND raw_key IS NOT NULL;
+      DROP TABLE raw_lines_v3;`);
+  },
 ];
+
+/** A v3 `raw_hash` (a sha256 digest in base64url, 43 characters) as a v4 key: its first 16 bytes. */
+function rawKeyOfV3Hash(hash: unknown): Buffer | null {
+  if (typeof hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(hash)) return null;
+  return Buffer.from(hash, 'base64url').subarray(0, 16);
+}
 
 /** Rows rewritten per read by the v3 migration: a page is read whole before its rows are written. */
 const MIGRATION_PAGE = 500;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../provider-id.js';
+import { RAW_KEY_BYTES } from './raw-line-index.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
 import { openStateDatabase, stateFileError } from './sqlite-schema.js';
 import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, RawLineStore, StateStore } from './store.js';
@@ -47,6 +48,18 @@ interface Row {
 
 type Key = [customerId: string, provider: string];
 
+/** Rows of `raw_lines` a query of `loadRawLineKeys` reads. */
+const RAW_KEYS_PAGE = 65_536;
+
+/** A page of keys (the first, or the one after a customer id) as one blob, and the last customer id of the page. */
+const rawKeysSql = (where: string): string => `SELECT unhex(group_concat(hex(raw_key), '')) AS keys, max(customer_id) AS last
+  FROM (SELECT customer_id, raw_key FROM raw_lines ${where} ORDER BY customer_id LIMIT ?)`;
+
+interface RawKeysPage {
+  keys: Buffer | null;
+  last: string | null;
+}
+
 interface FailureParams {
   customerId: string;
   provider: string;
@@ -80,7 +93,8 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   readonly #getMany: (keys: readonly LinkKey[]) => Map<string, LinkState>;
   readonly #resolve: (customerId: string, provider: ProviderId, action: Resolution) => boolean;
   readonly #integrityCheck: () => string[];
-  readonly #recordRaw: (entries: ReadonlyArray<readonly [string, string | null]>) => void;
+  readonly #recordRaw: (entries: ReadonlyArray<readonly [string, Uint8Array | null]>) => Uint8Array[];
+  readonly #loadRawKeys: () => Uint8Array[];
   readonly #forget: (customerId: string) => ForgottenCustomer;
 
   private constructor(
@@ -117,11 +131,13 @@ export class SqliteStateStore implements StateStore, RawLineStore {
         `UPDATE links SET intent = NULL, last_failure = NULL, updated_at = ? WHERE customer_id = ? AND provider = ?`,
       ),
       attention: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM links WHERE ${NEEDS_ATTENTION} ORDER BY provider, customer_id`),
-      knownRaw: db.prepare<[string], string>(`SELECT raw_hash FROM raw_lines WHERE raw_hash IN (SELECT value FROM json_each(?))`).pluck(),
-      rememberRaw: db.prepare<[string, string]>(
-        `INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET raw_hash = excluded.raw_hash`,
+      rawKeysFirst: db.prepare<[number], RawKeysPage>(rawKeysSql('')),
+      rawKeysAfter: db.prepare<[string, number], RawKeysPage>(rawKeysSql('WHERE customer_id > ?')),
+      rememberRaw: db.prepare<[string, Uint8Array]>(
+        `INSERT INTO raw_lines (customer_id, raw_key) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET raw_key = excluded.raw_key`,
       ),
       forgetRaw: db.prepare<[string]>(`DELETE FROM raw_lines WHERE customer_id = ?`),
+      retractRaw: db.prepare<[string], Buffer>(`DELETE FROM raw_lines WHERE customer_id = ? RETURNING raw_key`).pluck(),
       linkedTo: db.prepare<[string, string], string>(LINKED_TO_SQL).pluck(),
       // The primary key (customer_id, provider) serves both.
       linksOf: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM links WHERE customer_id = ? ORDER BY provider`),
@@ -137,11 +153,28 @@ export class SqliteStateStore implements StateStore, RawLineStore {
       }
       return found;
     });
-    this.#recordRaw = db.transaction((entries: ReadonlyArray<readonly [string, string | null]>) => {
-      for (const [customerId, hash] of entries) {
-        if (hash === null) this.#sql.forgetRaw.run(customerId);
-        else this.#sql.rememberRaw.run(customerId, hash);
+    this.#recordRaw = db.transaction((entries: ReadonlyArray<readonly [string, Uint8Array | null]>) => {
+      const removed: Uint8Array[] = [];
+      for (const [customerId, key] of entries) {
+        if (key === null) {
+          const old = this.#sql.retractRaw.get(customerId);
+          if (old !== undefined) removed.push(old);
+        } else {
+          if (key.length !== RAW_KEY_BYTES) throw new Error(`a raw-line key is ${RAW_KEY_BYTES} bytes, not ${key.length}`);
+          this.#sql.rememberRaw.run(customerId, key);
+        }
       }
+      return removed;
+    });
+    this.#loadRawKeys = db.transaction(() => {
+      const pieces: Uint8Array[] = [];
+      let page = this.#sql.rawKeysFirst.get(RAW_KEYS_PAGE);
+      while (page?.keys != null && page.last !== null) {
+        pieces.push(page.keys);
+        if (page.keys.length < RAW_KEYS_PAGE * RAW_KEY_BYTES) break;
+        page = this.#sql.rawKeysAfter.get(page.last, RAW_KEYS_PAGE);
+      }
+      return pieces;
     });
     this.#resolve = db.transaction((customerId: string, provider: ProviderId, action: Resolution) => {
       // Settled by hand: the customer's next line must be looked at, even if it is byte-identical.
@@ -261,14 +294,17 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     });
   }
 
-  knownRawLines(hashes: readonly string[]): Set<string> {
-    return this.#guard(() => new Set(this.#sql.knownRaw.all(JSON.stringify(hashes))));
+  /**
+   * Every remembered line's key, read in one transaction, `RAW_KEYS_PAGE` rows a query. Each page comes back as
+   * ONE blob (`unhex(group_concat(hex(raw_key)))`, built inside SQLite): a million keys load in ~0.15 s, where a
+   * Buffer per row (`.all()`, `.iterate()`) took 2.6–4.6 s here; a page bounds the text SQLite builds to ~2 MB.
+   */
+  loadRawLineKeys(): Uint8Array[] {
+    return this.#guard(() => this.#loadRawKeys());
   }
 
-  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, hash: string | null]>): void {
-    this.#guard(() => {
-      if (entries.length > 0) this.#recordRaw(entries);
-    });
+  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, key: Uint8Array | null]>): Uint8Array[] {
+    return this.#guard(() => (entries.length > 0 ? this.#recordRaw(entries) : []));
   }
 
   /** SQLite's own integrity check plus this store's invariants; empty when all is well. */

@@ -91,16 +91,25 @@ export interface ForgottenCustomer {
 }
 
 /**
- * A store that remembers, per customer, a hash of the last raw input line every provider confirmed, so a nightly
- * run can skip byte-identical lines without parsing them (the hash covers the config too, see run-sync).
+ * A store that remembers, per customer, the key of the last raw input line every provider confirmed (`RawLineKey`:
+ * 128 bits of a hash that covers the config too, see run-sync), so a nightly run can skip byte-identical lines
+ * without parsing them. A run loads every key once into a `RawLineIndex` and asks it, not the store, line by line.
  */
 export interface RawLineStore {
-  /** Of `hashes`, those that are some customer's last confirmed line. */
-  knownRawLines(hashes: readonly string[]): Set<string>;
-  /** Remember (hash set) or forget (hash null) each customer's last confirmed line; one transaction. */
-  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, hash: string | null]>): void;
+  /**
+   * Every remembered key, `RAW_KEY_BYTES` each, end to end in no particular order, in one or more pieces (read in
+   * one transaction): what a `RawLineIndex` is built from.
+   */
+  loadRawLineKeys(): Uint8Array[];
+  /**
+   * Remember (a key of `RAW_KEY_BYTES` bytes) or forget (null) each customer's last confirmed line; one
+   * transaction. Returns the keys the forgetting removed, so a run drops them from its index: a line forgotten
+   * this run is not skipped later in the same run. (A key replaced by remembering is not returned: a run remembers
+   * only the line of a customer it forgot before sending it.)
+   */
+  recordRawLines(entries: ReadonlyArray<readonly [customerId: string, key: Uint8Array | null]>): Uint8Array[];
 }
 
 export function isRawLineStore(store: StateStore): store is StateStore & RawLineStore {
-  return typeof (store as Partial<RawLineStore>).knownRawLines === 'function';
+  return typeof (store as Partial<RawLineStore>).loadRawLineKeys === 'function';
 }

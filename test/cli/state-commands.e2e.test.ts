@@ -9,6 +9,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
 import { failureFixture, intentFixture } from '../state/contract.js';
+import { rawKey, rememberedKeys } from '../state/sqlite-helpers.js';
 import { cli, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -236,8 +237,8 @@ describe('customer-sync state forget', () => {
       await store.recordFailure('c-1', 'fatora', failureFixture({ kind: 'unknown_outcome' }), 'unknown');
       await store.recordSuccess('c-2', 'yativo', { providerId: 'Y-2', payloadHash: 'h' });
       store.recordRawLines([
-        ['c-1', 'line-hash-1'],
-        ['c-2', 'line-hash-2'],
+        ['c-1', rawKey('line-1')],
+        ['c-2', rawKey('line-2')],
       ]);
     });
     const run = await cli(['state', 'forget', '--config', configWithUnsetVariables(), '--customer', 'c-1'], { cwd: tmp.dir, env: ENV });
@@ -252,7 +253,7 @@ describe('customer-sync state forget', () => {
     const store = SqliteStateStore.open(statePath);
     try {
       expect(await store.linksOf('c-1')).toEqual([]);
-      expect(store.knownRawLines(['line-hash-1', 'line-hash-2'])).toEqual(new Set(['line-hash-2']));
+      expect(rememberedKeys(store)).toEqual([rawKey('line-2').toString('hex')]);
       expect(await store.get('c-2', 'yativo')).toEqual({ providerId: 'Y-2', payloadHash: 'h' });
       expect(await store.customersLinkedTo('yativo', 'Y-1')).toEqual([]);
       expect(store.integrityCheck()).toEqual([]);

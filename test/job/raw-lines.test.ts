@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,6 +61,21 @@ describe('rawFingerprint', () => {
     expect(rawFingerprint([first])).not.toBe(base);
     expect(rawFingerprint([second, first])).not.toBe(base);
     expect(rawFingerprint([first, fatora({ token: 't' })])).not.toBe(base);
+  });
+
+  it('keys a line by the first 16 bytes of the digest schema 3 stored (sha256 of fingerprint, newline, line), however long', () => {
+    const fingerprint = rawFingerprint(adapters());
+    const hasher = rawLineHasher(fingerprint);
+    const schema3 = (line: Buffer): string => createHash('sha256').update(`${fingerprint}\n`).update(line).digest('base64url');
+    const key = (line: Buffer): string => Buffer.from(hasher(line), 'latin1').toString('hex');
+    const short = Buffer.from(JSON.stringify(sampleCustomer(1)));
+    const long = Buffer.from(JSON.stringify({ ...sampleCustomer(2), notes: 'ü'.repeat(40_000) }));
+    const empty = Buffer.alloc(0);
+    // Short, longer than the hasher's scratch buffer, then short again (nothing of the long line is left over).
+    for (const line of [short, long, short, empty]) {
+      expect(key(line)).toBe(Buffer.from(schema3(line), 'base64url').subarray(0, 16).toString('hex'));
+    }
+    expect(hasher(short)).toHaveLength(16);
   });
 
   it('is what a line is hashed with: an identical line hashes the same until a mapping changes', () => {

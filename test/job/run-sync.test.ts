@@ -51,9 +51,7 @@ async function night(lines: unknown[], { dieAfterFirstPush = false } = {}) {
       return result;
     };
     const record = store.recordRawLines.bind(store);
-    store.recordRawLines = (entries) => {
-      if (!dead) record(entries);
-    };
+    store.recordRawLines = (entries) => (dead ? [] : record(entries));
   }
   const source = await openSource({ input });
   const parsed: number[] = [];
@@ -122,7 +120,7 @@ describe('runSync over NDJSON batches', () => {
     const record = store.recordRawLines.bind(store);
     store.recordRawLines = (entries) => {
       writes.push(entries);
-      record(entries);
+      return record(entries);
     };
     const engine = new SyncEngine([adapter], store, { retries: 0 });
     async function* records() {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory-store.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
 import { describeForgetContract } from './forget-contract.js';
-import { tempRoot } from './sqlite-helpers.js';
+import { rawKey, rememberedKeys, tempRoot } from './sqlite-helpers.js';
 
 const { fresh } = tempRoot('customer-sync-forget-');
 
@@ -20,11 +20,11 @@ describe('SqliteStateStore forget', () => {
       await store.recordSuccess(secret, 'yativo', { providerId: 'Y-1', payloadHash: 'h' });
       await store.recordSuccess('cus_2', 'yativo', { providerId: 'Y-2', payloadHash: 'h' });
       store.recordRawLines([
-        [secret, 'hash-1'],
-        ['cus_2', 'hash-2'],
+        [secret, rawKey('line-1')],
+        ['cus_2', rawKey('line-2')],
       ]);
       expect(await store.forget(secret)).toMatchObject({ rawLine: true });
-      expect(store.knownRawLines(['hash-1', 'hash-2'])).toEqual(new Set(['hash-2']));
+      expect(rememberedKeys(store)).toEqual([rawKey('line-2').toString('hex')]);
       expect(store.integrityCheck()).toEqual([]);
       // secure_delete zeroes the freed cells, and the WAL is checkpointed and truncated.
       const onDisk = [path, `${path}-wal`].map((file) => {

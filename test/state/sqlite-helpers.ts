@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach } from 'vitest';
+import { RAW_KEY_BYTES } from '../../src/state/raw-line-index.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
 
 /** A temporary directory for one test file, removed after it. */
@@ -70,7 +72,20 @@ export function makeUnwritable(path: string): (() => void) | undefined {
   return undefined;
 }
 
-// The schema as versions 1 and 2 shipped it, written out here on purpose: a migration test must start from the
+/** A raw-line key made up for a test: the first `RAW_KEY_BYTES` bytes of the sha256 of `text`. */
+export function rawKey(text: string): Buffer {
+  return createHash('sha256').update(text).digest().subarray(0, RAW_KEY_BYTES);
+}
+
+/** The keys a store remembers, as hex, sorted: what a run's index is built from. */
+export function rememberedKeys(store: SqliteStateStore): string[] {
+  const all = Buffer.concat(store.loadRawLineKeys());
+  const keys: string[] = [];
+  for (let at = 0; at < all.length; at += RAW_KEY_BYTES) keys.push(all.subarray(at, at + RAW_KEY_BYTES).toString('hex'));
+  return keys.sort();
+}
+
+// The schema as versions 1 to 3 shipped it, written out here on purpose: a migration test must start from the
 // file an older customer-sync left, not from whatever today's code would make.
 const V1 = `
   CREATE TABLE links (
@@ -91,6 +106,7 @@ const V2 = `
     raw_hash    TEXT NOT NULL
   );
   CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`;
+const V3 = `CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;`;
 
 /** A row of an old state file. */
 export interface OldRow {
@@ -103,17 +119,19 @@ export interface OldRow {
 }
 
 /**
- * A state file as customer-sync left it at schema `version` (1 or 2), built with raw SQL at `path` (its directory
- * made): `rows` in `links` as given (intents and failures as JSON), `rawLines` in `raw_lines` (version 2).
+ * A state file as customer-sync left it at schema `version` (1 to 3), built with raw SQL at `path` (its directory
+ * made): `rows` in `links` as given (intents and failures as JSON, not migrated: at 3, give intents of schema 3's
+ * shape), `rawLines` (customer, `raw_hash` text) in `raw_lines` (versions 2 and 3).
  */
-export function writeOldStateFile(path: string, version: 1 | 2, rows: OldRow[], rawLines: Array<[string, string]> = []): void {
+export function writeOldStateFile(path: string, version: 1 | 2 | 3, rows: OldRow[], rawLines: Array<[string, string]> = []): void {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     db.exec(V1);
-    if (version === 2) {
+    if (version >= 2) {
       db.exec(V2);
+      if (version === 3) db.exec(V3);
       const remember = db.prepare(`INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?)`);
       for (const [customerId, hash] of rawLines) remember.run(customerId, hash);
     }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers.js';
 import { linkKey, SCHEMA_VERSION, SqliteStateStore } from '../../src/state/sqlite-store.js';
 import { failureFixture, intentFixture } from './contract.js';
-import { freshStorePerTest, tempRoot } from './sqlite-helpers.js';
+import { freshStorePerTest, rawKey, rememberedKeys, tempRoot } from './sqlite-helpers.js';
 
 const { fresh } = tempRoot('customer-sync-maintenance-');
 
@@ -165,21 +165,58 @@ describe('SqliteStateStore beyond the StateStore interface', () => {
 });
 
 describe('raw lines', () => {
-  it('finds the hashes that are some customer’s last confirmed line, and forgets on resolve', async () => {
+  const hex = (...texts: string[]): string[] => texts.map((text) => rawKey(text).toString('hex')).sort();
+
+  it('remembers each customer’s last confirmed line by its key, returns the keys it forgets, and forgets on resolve', async () => {
     const store = SqliteStateStore.open(':memory:');
-    store.recordRawLines([
-      ['c-1', 'h1'],
-      ['c-2', 'h2'],
-    ]);
-    expect(store.knownRawLines(['h1', 'h2', 'h3'])).toEqual(new Set(['h1', 'h2']));
-    // c-1's line changed: the old hash no longer counts, so a line reverting to it is looked at again.
-    store.recordRawLines([
-      ['c-1', 'h1b'],
-      ['c-2', null],
-    ]);
-    expect(store.knownRawLines(['h1', 'h1b', 'h2'])).toEqual(new Set(['h1b']));
-    store.resolve('c-1', 'fatora', { allowCreate: true });
-    expect(store.knownRawLines(['h1b'])).toEqual(new Set());
-    await store.close();
+    try {
+      expect(store.loadRawLineKeys()).toEqual([]);
+      expect(store.recordRawLines([
+        ['c-1', rawKey('h1')],
+        ['c-2', rawKey('h2')],
+      ])).toEqual([]);
+      expect(rememberedKeys(store)).toEqual(hex('h1', 'h2'));
+      // c-1's line changed: the old key no longer counts, so a line reverting to it is looked at again; forgetting
+      // c-2 hands its key back (for the run's index), forgetting c-3, which has none, nothing.
+      const removed = store.recordRawLines([
+        ['c-1', rawKey('h1b')],
+        ['c-2', null],
+        ['c-3', null],
+      ]);
+      expect(removed.map((key) => Buffer.from(key).toString('hex'))).toEqual(hex('h2'));
+      expect(rememberedKeys(store)).toEqual(hex('h1b'));
+      store.resolve('c-1', 'fatora', { allowCreate: true });
+      expect(store.loadRawLineKeys()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a key that is not 16 bytes, and writes none of its transaction', async () => {
+    const store = SqliteStateStore.open(':memory:');
+    try {
+      const record = (): unknown => store.recordRawLines([
+        ['c-1', rawKey('h1')],
+        ['c-2', Buffer.alloc(32)],
+      ]);
+      expect(record).toThrow('a raw-line key is 16 bytes, not 32');
+      expect(store.loadRawLineKeys()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('loads every key, across the pages of its queries, whatever the customer id', async () => {
+    const store = SqliteStateStore.open(':memory:');
+    try {
+      const texts = Array.from({ length: 70_000 }, (_, i) => `line ${i}`);
+      // An empty customer id too: it sorts first, where no page's lower bound may leave it out.
+      store.recordRawLines(texts.map((text, i) => [i === 0 ? '' : `cus_${i}`, rawKey(text)] as const));
+      const pieces = store.loadRawLineKeys();
+      expect(pieces.map((piece) => piece.length)).toEqual([65_536 * 16, (70_000 - 65_536) * 16]);
+      expect(rememberedKeys(store)).toEqual(hex(...texts));
+    } finally {
+      await store.close();
+    }
   });
 });
