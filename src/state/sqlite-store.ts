@@ -48,6 +48,18 @@ interface Row {
 
 type Key = [customerId: string, provider: string];
 
+/** Writes waiting to be committed together, and the promises that settle when they are. */
+interface Group {
+  writes: Array<() => void>;
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+}
+
+/**
+ * When a group of writes is committed. Taken when the module loads: a test that fakes the timers (`setImmediate`
+ * among them) must not leave every confirmation waiting for a clock nobody advances.
+ */
+const nextTurn: (run: () => void) => void = globalThis.setImmediate;
+
 /** Rows of `raw_lines` a query of `loadRawLineKeys` reads. */
 const RAW_KEYS_PAGE = 65_536;
 
@@ -86,6 +98,8 @@ export const LINKED_TO_SQL = 'SELECT customer_id FROM links WHERE provider = ? A
  * at the cost of copying pages into the main file on every create; a FULL commit is one fsync of the WAL.)
  * Writes that only move an intent forward may be lost on power loss without harm: the intent they cleared or
  * marked is still there, and a pending intent that is not safe to replay is treated as `unknown_outcome` anyway.
+ * Confirmations and failures are group-committed: those recorded in one turn of the event loop share a transaction,
+ * and each resolves once it committed (see `#enqueue`).
  */
 export class SqliteStateStore implements StateStore, RawLineStore {
   readonly #db: Database.Database;
@@ -95,6 +109,9 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   readonly #integrityCheck: () => string[];
   readonly #recordRaw: (entries: ReadonlyArray<readonly [string, Uint8Array | null]>) => Uint8Array[];
   readonly #loadRawKeys: () => Uint8Array[];
+  readonly #writeGroup: (writes: ReadonlyArray<() => void>) => void;
+  /** Confirmations and failures waiting for their group's transaction (see `#enqueue`). */
+  #group: Group | undefined;
   readonly #forget: (customerId: string) => ForgottenCustomer;
 
   private constructor(
@@ -176,6 +193,9 @@ export class SqliteStateStore implements StateStore, RawLineStore {
       }
       return pieces;
     });
+    this.#writeGroup = db.transaction((writes: ReadonlyArray<() => void>) => {
+      for (const write of writes) write();
+    });
     this.#resolve = db.transaction((customerId: string, provider: ProviderId, action: Resolution) => {
       // Settled by hand: the customer's next line must be looked at, even if it is byte-identical.
       this.#sql.forgetRaw.run(customerId);
@@ -226,7 +246,9 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     result: { providerId: string | undefined; payloadHash: string },
   ): Promise<void> {
     const now = new Date().toISOString();
-    this.#guard(() => this.#sql.success.run(customerId, provider, result.providerId ?? null, result.payloadHash, now));
+    const providerId = result.providerId ?? null;
+    const hash = result.payloadHash;
+    return this.#enqueue(() => this.#sql.success.run(customerId, provider, providerId, hash, now));
   }
 
   async recordFailure(
@@ -237,7 +259,7 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   ): Promise<void> {
     const now = new Date().toISOString();
     const json = JSON.stringify({ ...failure, message: maskPersonalData(failure.message) });
-    this.#guard(() => this.#sql.failure.run({ customerId, provider, failure: json, mode: intent, now }));
+    return this.#enqueue(() => this.#sql.failure.run({ customerId, provider, failure: json, mode: intent, now }));
   }
 
   async customersLinkedTo(provider: ProviderId, providerId: string): Promise<string[]> {
@@ -312,14 +334,54 @@ export class SqliteStateStore implements StateStore, RawLineStore {
     return this.#guard(() => this.#integrityCheck());
   }
 
-  /** Close the database; later calls do nothing. */
+  /** Close the database, once the writes waiting for their group are written; later calls do nothing. */
   async close(): Promise<void> {
     if (this.#db.open) this.#guard(() => this.#db.close());
   }
 
-  /** Runs `fn` on the open database; any error it throws becomes a `StateFileError` naming the file. */
+  /**
+   * Group commit: the confirmations and failures recorded in one turn of the event loop (the answers that arrived
+   * together) are written in ONE transaction, at the next `setImmediate` or before any other use of the database,
+   * whichever comes first. So the writes reach the file in the order they were made, a read sees every write made
+   * before it, and each promise resolves only once its transaction committed: as durable as one transaction per
+   * write was (it survives the process being killed). A transaction that fails rejects every promise of its group,
+   * and none of its writes is kept.
+   */
+  #enqueue(write: () => void): Promise<void> {
+    this.#ensureOpen();
+    return new Promise((resolve, reject) => {
+      if (this.#group === undefined) {
+        this.#group = { writes: [], waiters: [] };
+        nextTurn(() => this.#commitGroup());
+      }
+      this.#group.writes.push(write);
+      this.#group.waiters.push({ resolve, reject });
+    });
+  }
+
+  /** Commits the waiting group, if any; never throws (its failure is its promises'). */
+  #commitGroup(): void {
+    const group = this.#group;
+    if (group === undefined) return;
+    this.#group = undefined;
+    try {
+      this.#ensureOpen();
+      this.#writeGroup(group.writes);
+    } catch (error) {
+      const failure = stateFileError(this.path, error);
+      for (const waiter of group.waiters) waiter.reject(failure);
+      return;
+    }
+    for (const waiter of group.waiters) waiter.resolve();
+  }
+
+  /**
+   * Runs `fn` on the open database, after the writes waiting for their group (see `#enqueue`); any error it throws
+   * becomes a `StateFileError` naming the file.
+   */
   #guard<T>(fn: () => T): T {
     this.#ensureOpen();
+    this.#commitGroup();
     try {
       return fn();
     } catch (error) {
