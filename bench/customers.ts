@@ -53,13 +53,20 @@ export const GENERATOR_VERSION = 1;
 const ascii = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 const pick = <T>(list: readonly T[], n: number): T => list[n % list.length] as T;
 
-export function customerId(i: number): string {
+function customerId(i: number): string {
   return `cus-${String(i).padStart(7, '0')}`;
 }
 
 /** 1 % of the records changed since last night: a later `updatedAt` and another street number (every body changes). */
 export function isChanged(i: number): boolean {
   return i % 100 === 42;
+}
+
+/** How many of customers `0 .. lines - 1` changed since last night. */
+export function changedAmong(lines: number): number {
+  let changed = 0;
+  for (let i = 0; i < lines; i++) if (isChanged(i)) changed += 1;
+  return changed;
 }
 
 /**

@@ -1,14 +1,20 @@
 /**
- * What the benchmark scenarios share: figures with targets, the sandbox host process, engines built from a config
- * the way the CLI builds them, customer records, percentiles, machine info and CPU profiles.
+ * What the benchmark scenarios share: figures with targets, the load of the machine, interleaved rounds, the sandbox
+ * host process, the built CLI as a child process, engines built from a config the way the CLI builds them, customer
+ * records, percentiles, machine info and CPU profiles.
+ *
+ * `npm run bench` runs the bench compiled (bench/tsup.config.ts → bench/.build/, as dist/ is built); this module
+ * then lives in bench/.build/ and finds the bench's folder, the processes it forks and dist/cli.js from there.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { SourceMap } from 'node:module';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Profiler } from 'node:inspector';
 import { parseConfig } from '../src/config/config.js';
 import { validateCustomer } from '../src/model/customer.js';
@@ -23,8 +29,18 @@ import { customerLine } from './customers.js';
 import { rowsFor } from './state-rows.js';
 import type { HostApi, HostCall, HostInfo, HostOptions, HostReply } from './sandbox-host.js';
 
-export const BENCH_DIR = import.meta.dirname;
+/** This module's folder: bench/.build/ when compiled, bench/ when run from source (tsx). */
+const HERE = import.meta.dirname;
+const COMPILED = basename(HERE) === '.build';
+export const BENCH_DIR = COMPILED ? dirname(HERE) : HERE;
 export const ROOT_DIR = join(BENCH_DIR, '..');
+/** The built CLI, as a user runs it (`npm run build` makes it; `npm run bench` builds first). */
+export const CLI_PATH = join(ROOT_DIR, 'dist', 'cli.js');
+
+/** A script the bench runs as a process of its own (an entry of bench/tsup.config.ts), compiled or from source. */
+export function benchEntry(name: string): string {
+  return join(HERE, COMPILED ? `${name}.js` : `${name}.ts`);
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Figures and scenarios
@@ -55,8 +71,8 @@ export interface BenchContext {
   quick: boolean;
   /** Record a CPU profile of the measured phase(s), written under bench/profiles/. */
   profile: boolean;
-  /** Scenario 5: pre-fill the state for every record of the file, not only a prefix. */
-  prefillAll: boolean;
+  /** Rebuild the nightly scenarios' cached first night even when it is sound. */
+  freshCache: boolean;
   /** A scratch directory for this run. */
   tmpDir: string;
   log(message: string): void;
@@ -79,23 +95,57 @@ export const atMost = (value: number): Target => ({ op: '<=', value });
 function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
   if (unit === 'ratio') return value.toFixed(3);
+  if (Number.isInteger(value)) return `${value.toLocaleString('en-US')} ${unit}`.trim();
   if (Math.abs(value) >= 1000) return `${Math.round(value).toLocaleString('en-US')} ${unit}`.trim();
   if (Math.abs(value) >= 100) return `${value.toFixed(0)} ${unit}`.trim();
   return `${value.toFixed(2)} ${unit}`.trim();
 }
 
-/** The table `npm run bench` prints (and BENCHMARKS.md shows): one row per figure, target and verdict beside it. */
-export function renderTable(results: ReadonlyArray<{ scenario: Scenario; result: ScenarioResult | undefined; error?: string }>): string {
-  const rows: string[][] = [['#', 'scenario', 'figure', 'measured', 'target', '']];
-  results.forEach(({ scenario, result, error }, index) => {
+/**
+ * How loaded the machine was while a scenario ran: `os.loadavg()` at its start and end, against the cores this
+ * process may use. Noisy when the 1-minute average, at either end, exceeds the cores: then something else wanted the
+ * CPU too, and the scenario's timings say less about the code than about the machine.
+ */
+export interface LoadRecord {
+  cpus: number;
+  /** 1, 5 and 15-minute load averages. */
+  start: number[];
+  end: number[];
+  noisy: boolean;
+}
+
+export const loadNow = (): number[] => loadavg().map((n) => round(n, 2));
+
+export function loadRecord(start: readonly number[], end: readonly number[]): LoadRecord {
+  const cpus = availableParallelism();
+  const noisy = (start[0] ?? 0) > cpus || (end[0] ?? 0) > cpus;
+  return { cpus, start: [...start], end: [...end], noisy };
+}
+
+export interface ScenarioRow {
+  scenario: Scenario;
+  result: ScenarioResult | undefined;
+  error?: string;
+  load: LoadRecord;
+}
+
+/**
+ * The table `npm run bench` prints (and BENCHMARKS.md shows): one row per figure, target and verdict beside it, the
+ * scenario's 1-minute load average at its start and end, and `noisy` where it exceeded the cores.
+ */
+export function renderTable(results: readonly ScenarioRow[]): string {
+  const rows: string[][] = [['#', 'scenario', 'figure', 'measured', 'target', '', `load (${availableParallelism()} cpus)`, '']];
+  results.forEach(({ scenario, result, error, load }, index) => {
     const n = String(index + 1);
+    const loadCell = `${(load.start[0] ?? 0).toFixed(2)} → ${(load.end[0] ?? 0).toFixed(2)}`;
+    const noisy = load.noisy ? 'noisy' : '';
     if (result === undefined) {
-      rows.push([n, scenario.name, 'ERROR', error ?? 'failed', '', 'MISS']);
+      rows.push([n, scenario.name, 'ERROR', (error ?? 'failed').split('\n')[0] ?? '', '', 'MISS', loadCell, noisy]);
       return;
     }
     for (const f of result.figures) {
       const target = `${f.target.op} ${formatNumber(f.target.value, f.unit)}`;
-      rows.push([n, scenario.name, f.label, formatNumber(f.value, f.unit), target, f.pass ? 'PASS' : 'MISS']);
+      rows.push([n, scenario.name, f.label, formatNumber(f.value, f.unit), target, f.pass ? 'PASS' : 'MISS', loadCell, noisy]);
     }
   });
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
@@ -109,12 +159,13 @@ export function machineInfo(): Record<string, unknown> {
   const list = cpus();
   return {
     cpus: list.length,
+    availableParallelism: availableParallelism(),
     cpuModel: list[0]?.model ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString(),
-    loadAverage: loadavg().map((n) => round(n, 2)),
+    loadAverage: loadNow(),
   };
 }
 
@@ -177,6 +228,35 @@ export function maxPerSecond(times: readonly number[]): number {
 
 export const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
+export interface Side {
+  /** What each round measured, in the order of the rounds. */
+  samples: number[];
+  median: number;
+}
+
+/**
+ * Measures two or three sides (or more) in rounds: one of each per round, in the order given (A, B, A, B…), so
+ * that every side meets the same drift of machine load, page cache and heat; compare sides by their medians. Each
+ * side resolves with its own measure (seconds, a rate…), so work it must do first (copying a file) goes untimed
+ * inside it. A failed side stops the whole measurement.
+ *
+ * ```ts
+ * const { raw, pipeline } = await interleave(3, { raw: () => rawRound(), pipeline: () => pipelineRound() });
+ * const ratio = pipeline.median / raw.median;
+ * ```
+ */
+export async function interleave<K extends string>(rounds: number, sides: Record<K, () => Promise<number>>): Promise<Record<K, Side>> {
+  const names = Object.keys(sides) as K[];
+  const samples = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) samples.get(name)?.push(await sides[name]());
+  }
+  return Object.fromEntries(names.map((name) => {
+    const list = samples.get(name) ?? [];
+    return [name, { samples: list, median: median(list) }];
+  })) as Record<K, Side>;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The sandbox, in a process of its own
 
@@ -190,9 +270,9 @@ export interface SandboxHost extends HostMethods {
   kill(): void;
 }
 
-/** Forks bench/sandbox-host.ts (with this process's loader flags, so TypeScript runs) and waits until it listens. */
+/** Forks the sandbox host (compiled, or from source with this process's loader flags) and waits until it listens. */
 export async function startHost(options: HostOptions = {}): Promise<SandboxHost> {
-  const child: ChildProcess = fork(join(BENCH_DIR, 'sandbox-host.ts'), [JSON.stringify(options)], {
+  const child: ChildProcess = fork(benchEntry('sandbox-host'), [JSON.stringify(options)], {
     execArgv: process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof') && !arg.startsWith('--prof')),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
@@ -250,6 +330,101 @@ export async function startHost(options: HostOptions = {}): Promise<SandboxHost>
     },
   };
   return host;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The built CLI (dist/cli.js) in a child process, as a user runs it
+
+export interface CliChild {
+  readonly pid: number;
+  /** When the process exited, and how; `seconds` from the spawn to the exit. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; seconds: number }>;
+  /** Everything it printed so far; whole once `exit` has resolved. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stderr contains `text`; rejects if the child exits first or after `timeoutMs`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export interface CliOptions {
+  cwd: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+  /**
+   * Preload bench/nightly-peak-rss.ts, which writes the process's peak RSS to this file as it exits. The CLI is
+   * otherwise untouched; the probe costs one small module at start-up.
+   */
+  peakRssFile?: string;
+  /** Write a CPU profile of the whole process to bench/profiles/<name>.cpuprofile (node --cpu-prof). */
+  cpuProfile?: string;
+}
+
+/** `node dist/cli.js <args>`. */
+export function spawnBuiltCli(args: readonly string[], options: CliOptions): CliChild {
+  const flags: string[] = [];
+  if (options.peakRssFile !== undefined) flags.push('--import', pathToFileURL(benchEntry('nightly-peak-rss')).href);
+  if (options.cpuProfile !== undefined) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    flags.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${options.cpuProfile}.cpuprofile`);
+  }
+  const env = { ...process.env, ...options.env, ...(options.peakRssFile === undefined ? {} : { [PEAK_RSS_ENV]: options.peakRssFile }) };
+  const started = performance.now();
+  const child = spawn(process.execPath, [...flags, CLI_PATH, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  let exited = false;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; seconds: number }>((done, fail) => {
+    child.on('error', fail);
+    child.on('exit', (code, signal) => {
+      exited = true;
+      const seconds = (performance.now() - started) / 1000;
+      // Its output is whole once the pipes close, a moment after the exit.
+      child.on('close', () => done({ code, signal, seconds }));
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    exit,
+    stdout: () => out,
+    stderr: () => err,
+    async waitFor(text, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!err.includes(text)) {
+        if (exited) throw new Error(`customer-sync ${args[0] ?? ''} exited before "${text}"; stderr:\n${err}`);
+        if (Date.now() > deadline) throw new Error(`customer-sync ${args[0] ?? ''}: no "${text}" after ${timeoutMs} ms; stderr:\n${err}`);
+        await sleep(50);
+      }
+    },
+    kill: (signal) => void child.kill(signal),
+  };
+}
+
+/** The variable bench/nightly-peak-rss.ts reads: where to write the peak RSS. */
+export const PEAK_RSS_ENV = 'CUSTOMER_SYNC_BENCH_PEAK_RSS_FILE';
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from the spawn to the exit. */
+  seconds: number;
+  /** `process.resourceUsage().maxRSS` at the exit, when `peakRssFile` was given. */
+  peakRssMB: number | undefined;
+}
+
+/** Runs `node dist/cli.js <args>` to its end. */
+export async function runBuiltCli(args: readonly string[], options: CliOptions): Promise<CliRun> {
+  const child = spawnBuiltCli(args, options);
+  const { code, signal, seconds } = await child.exit;
+  let peakRssMB: number | undefined;
+  if (options.peakRssFile !== undefined && existsSync(options.peakRssFile)) {
+    peakRssMB = (JSON.parse(readFileSync(options.peakRssFile, 'utf8')) as { maxRssKB: number }).maxRssKB / 1024;
+  }
+  return { code, signal, stdout: child.stdout(), stderr: child.stderr(), seconds, peakRssMB };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -510,8 +685,41 @@ function areaOf(url: string, functionName: string): string {
     return (rest[0] ?? '').startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
   }
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
-  const path = url.startsWith('file://') ? new URL(url).pathname : url;
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   return relative(ROOT_DIR, path);
+}
+
+/** Source maps of the built files a profile ran (dist/, bench/.build/), by URL; `null` where there is none. */
+const sourceMaps = new Map<string, { map: SourceMap; dir: string } | null>();
+
+function sourceMapOf(url: string): { map: SourceMap; dir: string } | null {
+  let found = sourceMaps.get(url);
+  if (found !== undefined) return found;
+  found = null;
+  if (url.startsWith('file://') && !url.includes('/node_modules/')) {
+    const path = `${fileURLToPath(url)}.map`;
+    if (existsSync(path)) {
+      try {
+        found = { map: new SourceMap(JSON.parse(readFileSync(path, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]), dir: dirname(path) };
+      } catch {
+        found = null;
+      }
+    }
+  }
+  sourceMaps.set(url, found);
+  return found;
+}
+
+/** Where a profiled frame of built code came from: its source file and line (0-based), through the source map. */
+function originalFrame(frame: Profiler.ProfileNode['callFrame']): { url: string; lineNumber: number; functionName: string } {
+  const { url, lineNumber, columnNumber, functionName } = frame;
+  const mapped = sourceMapOf(url);
+  if (mapped === null) return { url, lineNumber, functionName };
+  const entry = mapped.map.findEntry(lineNumber, columnNumber);
+  if (!('originalSource' in entry)) return { url, lineNumber, functionName };
+  const source = entry.originalSource;
+  const path = source.startsWith('file://') ? fileURLToPath(source) : isAbsolute(source) ? source : resolve(mapped.dir, source);
+  return { url: pathToFileURL(path).href, lineNumber: entry.originalLine, functionName };
 }
 
 /** Self and inclusive time per function and per area, from a `.cpuprofile`. */
@@ -529,8 +737,17 @@ export function summarizeProfile(profile: Profiler.Profile | undefined, top = 12
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   let totalUs = 0;
+  const frames = new Map<number, { url: string; lineNumber: number; functionName: string }>();
+  const frameOf = (node: Profiler.ProfileNode) => {
+    let frame = frames.get(node.id);
+    if (frame === undefined) {
+      frame = originalFrame(node.callFrame);
+      frames.set(node.id, frame);
+    }
+    return frame;
+  };
   const keyOf = (node: Profiler.ProfileNode): string => {
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, lineNumber } = frameOf(node);
     const where = url === '' ? '' : ` ${areaOf(url, functionName)}:${lineNumber + 1}`;
     return `${functionName || '(anonymous)'}${where}`;
   };
@@ -541,13 +758,13 @@ export function summarizeProfile(profile: Profiler.Profile | undefined, top = 12
     if (node === undefined) return;
     const key = keyOf(node);
     self.set(key, (self.get(key) ?? 0) + us);
-    const a = areaOf(node.callFrame.url, node.callFrame.functionName);
+    const a = areaOf(frameOf(node).url, node.callFrame.functionName);
     area.set(a, (area.get(a) ?? 0) + us);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at);
       if (frame === undefined) break;
-      const { url } = frame.callFrame;
+      const { url } = frameOf(frame);
       if (url === '' || url.includes('/node_modules/') || url.startsWith('node:')) continue;
       const k = keyOf(frame);
       if (seen.has(k)) continue;
@@ -561,6 +778,15 @@ export function summarizeProfile(profile: Profiler.Profile | undefined, top = 12
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: round(us / Math.max(1, totalUs), 3) }));
   return { totalMs: Math.round(totalUs / 1000), byArea: list(area), bySelf: list(self), byTotal: list(total) };
+}
+
+/** The summary of a profile a child process wrote (`CliOptions.cpuProfile`), logged as `profiled` logs its own. */
+export function childProfile(ctx: Pick<BenchContext, 'log'>, name: string): ProfileSummary | undefined {
+  const path = join(PROFILE_DIR, `${name}.cpuprofile`);
+  if (!existsSync(path)) return undefined;
+  const summary = summarizeProfile(JSON.parse(readFileSync(path, 'utf8')) as Profiler.Profile);
+  ctx.log(`profile ${name}: bench/profiles/${name}.cpuprofile\n${formatProfile(summary)}`);
+  return summary;
 }
 
 export function formatProfile(summary: ProfileSummary): string {

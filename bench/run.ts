@@ -1,60 +1,81 @@
 /**
- * `npm run bench [-- --quick] [-- --only <name>[,<name>]] [-- --profile] [-- --prefill-all]`
+ * `npm run bench [-- --quick] [-- --only <name>[,<name>]] [-- --profile] [-- --lines <n>] [-- --fresh-cache]`
  *
  * Runs each scenario against the sandbox providers over loopback, prints one table (every figure with its target
- * and PASS/MISS) and writes bench/results.json with the machine it ran on. Every figure is a ratio or a time
- * measured in this run, side by side with its baseline where it has one. Exit code 0 even when a target is missed:
- * the table says so; 2 for bad flags; 1 when a scenario could not run.
+ * and PASS/MISS, and the load average at the scenario's start and end, `noisy` when it exceeded the cores) and writes
+ * bench/results.json with the machine it ran on. Every figure is a ratio or a time measured in this run, side by side
+ * with its baseline where it has one. Exit code 0 even when a target is missed: the table says so; 2 for bad flags;
+ * 1 when a scenario could not run.
+ *
+ * `npm run bench` builds dist/ and this bench (bench/tsup.config.ts) first and runs the compiled bench: the
+ * in-process scenarios measure built code, the nightly and shared-limit ones `node dist/cli.js`.
+ *
+ * - `--quick`: shorter runs, and the nightly scenario at 20,000 lines only (CI's smoke run).
+ * - `--only a,b`: these scenarios; `nightly` stands for every nightly size of the run.
+ * - `--profile`: CPU profiles of the measured phases → bench/profiles/, summarised on the console.
+ * - `--lines n`: the nightly scenario at n lines instead of its usual sizes (e.g. `--only nightly --lines 5000000`).
+ * - `--fresh-cache`: rebuild the nightly scenarios' cached first night (a real first sync) even when it is sound.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_DIR, machineInfo, renderTable, type BenchContext, type Scenario, type ScenarioResult } from './harness.js';
+import { BENCH_DIR, loadNow, loadRecord, machineInfo, renderTable, type BenchContext, type Scenario, type ScenarioRow } from './harness.js';
+import { cliStartupScenario } from './cli-startup.js';
 import { latencyScenario } from './latency-concurrency.js';
-import { nightlyScenario } from './nightly-diff.js';
+import { nightlyScenario, NIGHTLY_GROUP } from './nightly.js';
 import { pipelineCostScenario } from './pipeline-cost.js';
 import { pushOverheadScenario } from './push-overhead.js';
 import { rateLimitScenario } from './rate-limit.js';
 import { sharedLimitScenario } from './shared-limit.js';
 import { undisclosedLimitScenario } from './undisclosed-limit.js';
 
-const SCENARIOS: readonly Scenario[] = [
-  rateLimitScenario,
-  undisclosedLimitScenario,
-  pipelineCostScenario,
-  latencyScenario,
-  nightlyScenario,
-  pushOverheadScenario,
-  sharedLimitScenario,
-];
+const USAGE = 'usage: npm run bench -- [--quick] [--only <names>] [--profile] [--lines <n>] [--fresh-cache]';
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--profile] [--prefill-all]`);
+  console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-let flags: { quick: boolean; only: string | undefined; profile: boolean; prefillAll: boolean };
+let flags: { quick: boolean; only: string | undefined; profile: boolean; lines: number | undefined; freshCache: boolean };
 try {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
-      'prefill-all': { type: 'boolean', default: false },
+      lines: { type: 'string' },
+      'fresh-cache': { type: 'boolean', default: false },
     },
     strict: true,
   });
-  flags = { quick: values.quick === true, only: values.only, profile: values.profile === true, prefillAll: values['prefill-all'] === true };
+  const lines = values.lines === undefined ? undefined : Number(values.lines.replaceAll('_', ''));
+  if (lines !== undefined && (!Number.isSafeInteger(lines) || lines < 100)) usage(`--lines must be a whole number of at least 100, not "${values.lines}"`);
+  flags = { quick: values.quick === true, only: values.only, profile: values.profile === true, lines, freshCache: values['fresh-cache'] === true };
 } catch (error) {
   usage((error as Error).message);
 }
 
+const nightlySizes = flags.lines !== undefined ? [flags.lines] : flags.quick ? [20_000] : [200_000, 1_000_000];
+const SCENARIOS: readonly Scenario[] = [
+  rateLimitScenario,
+  undisclosedLimitScenario,
+  pipelineCostScenario,
+  latencyScenario,
+  ...nightlySizes.map(nightlyScenario),
+  pushOverheadScenario,
+  sharedLimitScenario,
+  cliStartupScenario,
+];
+
+const isNightly = (scenario: Scenario): boolean => scenario.name.startsWith(`${NIGHTLY_GROUP}-`);
 const names = flags.only?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 for (const name of names ?? []) {
-  if (!SCENARIOS.some((s) => s.name === name)) usage(`unknown scenario "${name}"`);
+  if (name !== NIGHTLY_GROUP && !SCENARIOS.some((s) => s.name === name)) {
+    usage(`unknown scenario "${name}"; this run has ${SCENARIOS.map((s) => s.name).join(', ')} (and ${NIGHTLY_GROUP} for every nightly one)`);
+  }
 }
-const selected = names === undefined ? SCENARIOS : SCENARIOS.filter((s) => names.includes(s.name));
+const selected = names === undefined ? SCENARIOS : SCENARIOS.filter((s) => names.includes(s.name) || (names.includes(NIGHTLY_GROUP) && isNightly(s)));
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'customer-sync-bench-'));
 const started = performance.now();
@@ -62,26 +83,30 @@ const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(
 const ctx: BenchContext = {
   quick: flags.quick,
   profile: flags.profile,
-  prefillAll: flags.prefillAll,
+  freshCache: flags.freshCache,
   tmpDir,
   log: (message) => console.log(`  [${elapsed()}] ${message}`),
 };
 
-const results: Array<{ scenario: Scenario; result: ScenarioResult | undefined; error?: string; seconds: number }> = [];
+const results: Array<ScenarioRow & { seconds: number }> = [];
 try {
   for (const scenario of selected) {
-    console.log(`[${elapsed()}] ${scenario.name}: ${scenario.title}`);
+    const startLoad = loadNow();
+    console.log(`[${elapsed()}] ${scenario.name}: ${scenario.title} (load ${startLoad.join(' ')})`);
     const t0 = performance.now();
     try {
       const result = await scenario.run(ctx);
-      results.push({ scenario, result, seconds: (performance.now() - t0) / 1000 });
+      const load = loadRecord(startLoad, loadNow());
+      results.push({ scenario, result, load, seconds: (performance.now() - t0) / 1000 });
       for (const f of result.figures) {
         console.log(`  ${f.pass ? 'PASS' : 'MISS'} ${f.label}: ${f.value}${f.note === undefined ? '' : `  (${f.note})`}`);
       }
+      console.log(`  load ${load.start.join(' ')} → ${load.end.join(' ')} on ${load.cpus} cpus${load.noisy ? ': noisy' : ''}`);
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`  ${scenario.name} failed: ${message}`);
-      results.push({ scenario, result: undefined, error: error instanceof Error ? error.message : String(error), seconds: (performance.now() - t0) / 1000 });
+      const load = loadRecord(startLoad, loadNow());
+      results.push({ scenario, result: undefined, load, error: error instanceof Error ? error.message : String(error), seconds: (performance.now() - t0) / 1000 });
     }
   }
 } finally {
@@ -100,10 +125,13 @@ const output = {
   machine,
   mode: flags.quick ? 'quick' : 'full',
   totalSeconds: Math.round((performance.now() - started) / 100) / 10,
-  scenarios: results.map(({ scenario, result, error, seconds }) => ({
+  scenarios: results.map(({ scenario, result, error, seconds, load }) => ({
     name: scenario.name,
     title: scenario.title,
     seconds: Math.round(seconds * 10) / 10,
+    loadAverage: { start: load.start, end: load.end },
+    cpus: load.cpus,
+    noisy: load.noisy,
     ...(result === undefined ? { error } : { figures: result.figures, details: result.details }),
   })),
 };

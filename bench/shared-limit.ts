@@ -1,7 +1,7 @@
 /**
  * Scenario 7, one limit shared by worker processes (issue 6): queue mode deployed as in
- * test/scale/workers.test.ts, three `customer-sync worker` processes and a `sync --queue` coordinator (CLI children)
- * with Redis and a PostgreSQL state, the sandbox enforcing 50 requests/s on one provider and the config saying the same.
+ * test/scale/workers.test.ts, three `customer-sync worker` processes and a `sync --queue` coordinator (children
+ * running the built CLI, `node dist/cli.js`) with Redis and a PostgreSQL state, the sandbox enforcing 50 requests/s on one provider and the config saying the same.
  * Each customer is one create. Figures: achieved ÷ limit at the sandbox over its active period (first to last
  * request, so worker start-up does not count), the most requests in any sliding 1 s window, and 429s.
  *
@@ -11,7 +11,8 @@ import { sandboxProvidersConfig } from '../src/sandbox/cli.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { requireRedis } from '../test/scale/redis.js';
 import { QueueDeployment, requirePostgres, stopChildren } from '../test/scale/scale-harness.js';
-import { atLeast, atMost, figure, round, steadyRate, type Scenario, type ScenarioResult, providerWhere } from './harness.js';
+import type { SyncReport } from '../src/job/report.js';
+import { atLeast, atMost, figure, round, spawnBuiltCli, steadyRate, type Scenario, type ScenarioResult, providerWhere } from './harness.js';
 
 /** One that creates whenever no id is known: every push of a new customer is a request. */
 const PROVIDER = providerWhere('creating whenever no id is known', (d) => d.create?.when === 'no-id');
@@ -33,10 +34,21 @@ export const sharedLimitScenario: Scenario = {
     try {
       const providers = { [PROVIDER]: { ...sandboxProvidersConfig(sandbox)[PROVIDER], rateLimit: { perSecond: LIMIT, concurrency: CONCURRENCY } } };
       const { config, input } = await deployment.setup(providers, customers);
+      // The deployment's own startWorkers and coordinate run the CLI from source (tsx); these run dist/cli.js.
+      const cli = (args: string[]) => spawnBuiltCli(args, { cwd: deployment.dir, env: deployment.env });
       const t0 = performance.now();
-      const workers = await deployment.startWorkers(config, WORKERS, CONCURRENCY);
+      const workers = Array.from({ length: WORKERS }, () => cli(['worker', '--config', config, '--concurrency', String(CONCURRENCY), '--log-level', 'info']));
+      deployment.defer(async () => void (await stopChildren(workers)));
+      await Promise.all(workers.map((worker) => worker.waitFor('"msg":"worker ready"', 60_000)));
       ctx.log(`${WORKERS} workers ready after ${((performance.now() - t0) / 1000).toFixed(1)} s; sync --queue of ${customers} customers`);
-      const { code, report } = await deployment.coordinate(config, input);
+      const coordinator = cli(['sync', '--queue', '--config', config, '--input', input, '--json']);
+      deployment.defer(async () => {
+        coordinator.kill('SIGKILL'); // a no-op once it has exited
+        await coordinator.exit;
+      });
+      const { code } = await coordinator.exit;
+      if (code === 2) throw new Error(`sync --queue could not run:\n${coordinator.stderr()}`);
+      const report = JSON.parse(coordinator.stdout()) as SyncReport;
       await stopChildren(workers);
 
       const stats = sandbox.stats(PROVIDER);
