@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers.js';
 import { linkKey, SCHEMA_VERSION, SqliteStateStore } from '../../src/state/sqlite-store.js';
@@ -189,6 +192,31 @@ describe('raw lines', () => {
       expect(store.loadRawLineKeys()).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it.each(['UTF-8', 'UTF-16le'])('loads keys of any bytes exactly from a %s state file', async (encoding) => {
+    const path = fresh();
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma(`encoding = '${encoding}'`);
+    // A file's encoding is set by its first write: leave an initialised database with no table.
+    db.exec('CREATE TABLE scratch (x); DROP TABLE scratch;');
+    db.close();
+    const store = SqliteStateStore.open(path);
+    try {
+      expect(store.loadRawLineKeys()).toEqual([]);
+      const keys = [Buffer.alloc(16), Buffer.alloc(16, 0xff), Buffer.from('00ff00ff80c0e0f0f8fcfeffc3280000', 'hex'), ...Array.from({ length: 200 }, (_, i) => rawKey(`line ${i}`))];
+      store.recordRawLines(keys.map((key, i) => [`cus_${i}`, key] as const));
+      expect(rememberedKeys(store)).toEqual(keys.map((key) => key.toString('hex')).sort());
+    } finally {
+      await store.close();
+    }
+    const reopened = new Database(path);
+    try {
+      expect(reopened.pragma('encoding', { simple: true })).toBe(encoding);
+    } finally {
+      reopened.close();
     }
   });
 
