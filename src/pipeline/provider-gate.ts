@@ -1,6 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { AdaptiveRate } from './adaptive-rate.js';
-import { withoutTimerFloor } from './bottleneck-yield.js';
+import { tuneLocalLimiter } from './bottleneck-tuning.js';
 import { Departures, HELD, REAL_CLOCK, SharedDepartures, type DepartureCheck, type DepartureClock } from './departures.js';
 import { departureStore, type SharedDepartureStore } from './shared-limits.js';
 
@@ -117,7 +117,7 @@ export class ProviderGate {
       : new Bottleneck(limits);
     // Not awaited (a constructor); a failure only means Redis is gone, which every scheduled job will report.
     if (options.shared) quietly(this.limiter.updateSettings(limits));
-    else withoutTimerFloor(this.limiter);
+    else tuneLocalLimiter(this.limiter);
     const departureClock = clock.departures ?? REAL_CLOCK;
     const spacing = this.spacing(options.perSecond);
     this.store = options.shared ? departureStore(options.shared.connection, options.shared.id) : undefined;
