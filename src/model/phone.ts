@@ -1,4 +1,17 @@
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type * as PhoneLibrary from 'libphonenumber-js';
+
+let library: typeof PhoneLibrary | undefined;
+
+/**
+ * libphonenumber-js, loaded at the first number rather than by whatever imports the model (the config, the state
+ * commands, check, init). Its CommonJS build: the same code and metadata as its ES one, in about half the start-up
+ * (~70 ms of CPU less here: its ES build is many more small modules).
+ */
+function phones(): typeof PhoneLibrary {
+  library ??= createRequire(import.meta.url)('libphonenumber-js') as typeof PhoneLibrary;
+  return library;
+}
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; message: string };
 
@@ -20,6 +33,7 @@ export function normalizePhone(text: string, region: string | undefined): PhoneR
 }
 
 function parse(text: string, region: string | undefined): PhoneResult {
+  const { isSupportedCountry, parsePhoneNumberFromString } = phones();
   const defaultCountry = region !== undefined && isSupportedCountry(region) ? region : undefined;
   const phone = parsePhoneNumberFromString(text, { defaultCountry, extract: false });
   // isPossible (the length fits the country's plan), not isValid (the number range is allocated): a sync tool must
