@@ -71,7 +71,8 @@ describe('Bottleneck tuned for our local limiters', () => {
     const limiter = new Bottleneck({ maxConcurrent: 1, minTime: 0 });
     tuneLocalLimiter(limiter);
     const seen: string[] = [];
-    for (const name of ['received', 'queued', 'scheduled', 'executing', 'done', 'idle'] as const) limiter.on(name, () => void seen.push(name));
+    const on = limiter.on.bind(limiter) as (name: string, listener: () => void) => Bottleneck;
+    for (const name of ['received', 'queued', 'scheduled', 'executing', 'done', 'idle']) on(name, () => void seen.push(name));
     await limiter.schedule(async () => 1);
     await turn();
     expect(seen).toEqual(['received', 'queued', 'scheduled', 'executing', 'done', 'idle']);
