@@ -71,7 +71,7 @@ describe('Bottleneck tuned for our local limiters', () => {
     const limiter = new Bottleneck({ maxConcurrent: 1, minTime: 0 });
     tuneLocalLimiter(limiter);
     const seen: string[] = [];
-    const on = limiter.on.bind(limiter) as (name: string, listener: () => void) => Bottleneck;
+    const on = limiter.on.bind(limiter) as unknown as (name: string, listener: () => void) => Bottleneck;
     for (const name of ['received', 'queued', 'scheduled', 'executing', 'done', 'idle']) on(name, () => void seen.push(name));
     await limiter.schedule(async () => 1);
     await turn();
