@@ -9,6 +9,7 @@ import { RawLineIndex, rawKeyBytes, rawKeyOf, type RawLineKey } from '../state/r
 import { isRawLineStore, type RawLineStore, type StateStore } from '../state/store.js';
 import { FormatProbe, UnusableInputError } from './input-check.js';
 import { rawLineHasher } from './raw-lines.js';
+import { SeenCustomers } from './seen-customers.js';
 import { ReportBuilder, type PlannedRequest, type ReportInvalid, type SyncReport } from './report.js';
 
 export interface Progress {
@@ -388,7 +389,7 @@ async function emitPlanned(result: PushResult, onPlanned: (planned: PlannedReque
 class RawLines {
   readonly #pending: Array<readonly [string, RawLineKey | null]> = [];
   /** Customers met twice in one input: which line is "the" line is unclear, so none is remembered. */
-  readonly #seen = new Set<string>();
+  readonly #seen = new SeenCustomers();
   readonly #hash: (bytes: Uint8Array) => RawLineKey;
   #index: RawLineIndex | undefined;
 
@@ -424,8 +425,7 @@ class RawLines {
       const status = result.providers[id]?.status;
       return status === 'created' || status === 'updated' || status === 'unchanged';
     });
-    const twice = this.#seen.has(customerId);
-    this.#seen.add(customerId);
+    const twice = this.#seen.add(customerId);
     this.#pending.push([customerId, confirmed && !twice ? key : null]);
     if (this.#pending.length >= RAW_BATCH) this.flush();
   }
