@@ -18,6 +18,7 @@ import {
   LINKED_CUSTOMER,
   loadedPackages,
   PUSH_CHILD,
+  PUSH_PACKAGES,
   runLogged,
   startProviders,
 } from './helpers/light-imports.js';
@@ -85,6 +86,18 @@ describe('what is loaded', () => {
     },
     CHILD_TIMEOUT_MS,
   );
+
+  it.concurrent.each([
+    ['state list', ['state', 'list', '--state', 'no-such-dir/state.db'], 2],
+    ['init', ['init', join(tmpdir(), `cs-light-init-${process.pid}.json`), '--force'], 0],
+  ] as const)('customer-sync %s pushes nothing: no HTTP client, phone library, logger, input parser or queue', async (_name, args, code) => {
+    const run = await runLogged([join(root, 'src/cli/main.ts'), ...args], { cwd: root, nodeOptions: TSX });
+    if (args[0] === 'init') rmSync(args[1], { force: true });
+    expect(run.code, run.stderr).toBe(code);
+    // The log works: it holds the command.
+    expect(run.modules).toContain(join(root, `src/cli/${args[0]}-command.ts`));
+    expect(loadedPackages(run.modules, PUSH_PACKAGES)).toEqual([]);
+  }, CHILD_TIMEOUT_MS);
 
   it.concurrent("each command's own --help loads no command and no dependency; state resolve's, the registry for the ids", async () => {
     // One child runs them all, state resolve last: what each loads first is logged after its mark.

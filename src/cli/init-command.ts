@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { createAdapter } from '../adapter/create-adapter.js';
 import type { ProviderDefinition } from '../adapter/definition.js';
-import { DEFAULT_STATE } from '../config/runtime.js';
+import { DEFAULT_STATE } from '../config/state-open.js';
 import { DEFAULT_RETRY } from '../pipeline/retry-decision.js';
 import { BUILT_IN } from '../providers.js';
 import { UsageError, writeLine, type CliIo } from './io.js';

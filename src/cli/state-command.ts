@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ProviderIdType } from '../adapter/definition.js';
-import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
+import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/state-open.js';
 import { providerIdType, readStateLocation, type StateLocation } from '../config/state-location.js';
 import type { ErrorKind } from '../errors/kinds.js';
 import { integerId } from '../model/fields.js';

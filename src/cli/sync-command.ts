@@ -13,7 +13,8 @@ import { engineDelivery, planDelivery, runSync, type Delivery, type RunSyncRepor
 import type { ProviderId } from '../provider-id.js';
 import { planTarget } from '../push/plan.js';
 import { openSource, SOURCE_FORMATS, SourceError, type SourceFormat } from '../sources/index.js';
-import { DEFAULT_STATE, engineFor, openState } from '../config/runtime.js';
+import { engineFor } from '../config/runtime.js';
+import { DEFAULT_STATE, openState } from '../config/state-open.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
 import { makeDirectory } from '../state/make-directory.js';
 import type { StateStore } from '../state/store.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/runtime.js';
+import { DEFAULT_STATE, isPostgresUrl, openState } from '../config/state-open.js';
 import { loadQueueConfig } from './queue-config.js';
 import { queueEngine } from '../queue/engine.js';
 import { LOCK_ENV, type QueueLocation } from '../queue/settings.js';

@@ -49,6 +49,24 @@ export const HELP_HEAVY_PACKAGES = [
   'zod',
 ] as const;
 
+/**
+ * What only pushing, reading input and logging a run need: the commands that push nothing (`state list`, `resolve`,
+ * `forget`, `init`) load none of it, though they read a config, whose adapters are made without their pipeline.
+ */
+export const PUSH_PACKAGES = [
+  'axios',
+  'bottleneck',
+  'p-retry',
+  'libphonenumber-js',
+  'pino',
+  'pino-pretty',
+  'csv-parse',
+  '@streamparser/json',
+  'bullmq',
+  'ioredis',
+  'pg',
+] as const;
+
 /** The package's run-time dependencies (package.json): of these, the help loads commander alone. */
 export const DEPENDENCIES: readonly string[] = Object.keys(
   (JSON.parse(readFileSync(join(HELPERS, '../../package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
