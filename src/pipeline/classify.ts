@@ -14,30 +14,31 @@ import type { PipelineResponse } from './types.js';
 /** `application/json`, `application/problem+json`, `text/json`…, with any parameters. */
 const JSON_TYPE = /^\s*[\w.-]+\/([\w.-]+\+)?json\s*(;|$)/i;
 
+/** `context` and `now` are read only for a response that fails: a 2xx, the common case, builds neither. */
 export function classifyResponse(
   response: HttpResponse,
   retrySafe: boolean,
-  context: ErrorContext,
-  nowMs: number,
+  context: () => ErrorContext,
+  now: () => number,
 ): PipelineResponse {
   const { status, body, headers } = response;
   if (status >= 200 && status <= 299) {
-    if (response.jsonError) throw abortWith('bad_response', `answered HTTP ${status} with a body that is not JSON`, context, status);
+    if (response.jsonError) throw abortWith('bad_response', `answered HTTP ${status} with a body that is not JSON`, context(), status);
     // JSON only (DESIGN §4): a body labelled as something else (an HTML page from a proxy) is not the provider's
     // answer, even if it happens to parse. A missing label is tolerated: the body itself was checked.
     const type = headers['content-type'];
     if (body !== undefined && type !== undefined && !JSON_TYPE.test(type)) {
-      throw abortWith('bad_response', `answered HTTP ${status} with a ${type.split(';')[0]} body, not JSON`, context, status);
+      throw abortWith('bad_response', `answered HTTP ${status} with a ${type.split(';')[0]} body, not JSON`, context(), status);
     }
     return { status, body, headers };
   }
   if (status === 429 || status === 408 || (status >= 500 && status <= 599)) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after'], nowMs);
+    const retryAfterMs = parseRetryAfter(headers['retry-after'], now());
     throw new AttemptFailure({ status, retryAfterMs }, retrySafe, 'request', `HTTP ${status}`, body);
   }
   if (status >= 400 && status <= 499) return { status, body, headers };
-  if (status >= 300 && status <= 399) throw abortWith('bad_response', `redirect not followed (HTTP ${status})`, context, status);
-  throw abortWith('bad_response', `unexpected HTTP status ${status}`, context, status);
+  if (status >= 300 && status <= 399) throw abortWith('bad_response', `redirect not followed (HTTP ${status})`, context(), status);
+  throw abortWith('bad_response', `unexpected HTTP status ${status}`, context(), status);
 }
 
 /** What an error thrown while sending means; TokenFailure 'auth' is the pipeline's (it halts the provider). */

@@ -109,7 +109,7 @@ export class ProviderPipeline {
       const summary = `refused the credentials (HTTP ${status}${refreshed ? ' with a fresh token' : ''})`;
       throw this.halt(summary, status, body, spec, ctx);
     }
-    return classifyResponse(sent.response, spec.retrySafe, this.context(spec, ctx), this.now());
+    return classifyResponse(sent.response, spec.retrySafe, () => this.context(spec, ctx), this.now);
   }
 
   /** One request on the wire, through the limiter, with fresh auth headers. */
