@@ -99,6 +99,31 @@ describe('what is loaded', () => {
     expect(loadedPackages(run.modules, PUSH_PACKAGES)).toEqual([]);
   }, CHILD_TIMEOUT_MS);
 
+  it.concurrent('customer-sync sync of an NDJSON file: no CSV or JSON-array parser, no queue, Redis or PostgreSQL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-light-sync-'));
+    try {
+      const options = (id: string): Record<string, unknown> => {
+        const { retry: _retry, ...rest } = providers.optionsFor(id);
+        return rest;
+      };
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ providers: Object.fromEntries(PROVIDER_IDS.map((id) => [id, options(id)])) }));
+      const input = join(dir, 'customers.ndjson');
+      writeFileSync(input, `${JSON.stringify(LINKED_CUSTOMER)}\n`);
+      const run = await runLogged([join(root, 'src/cli/main.ts'), 'sync', '--config', config, '--input', input, '--state', join(dir, 'state.db'), '--json'], {
+        cwd: root,
+        nodeOptions: TSX,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { records: { read: number } }).records.read).toBe(1);
+      // The log works: the run read its input and pushed.
+      expect(loadedPackages(run.modules, ['axios', 'better-sqlite3'])).toEqual(['axios', 'better-sqlite3']);
+      expect(loadedPackages(run.modules, ['csv-parse', '@streamparser/json', 'bullmq', 'ioredis', 'pg'])).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, CHILD_TIMEOUT_MS);
+
   it.concurrent("each command's own --help loads no command and no dependency; state resolve's, the registry for the ids", async () => {
     // One child runs them all, state resolve last: what each loads first is logged after its mark.
     const run = await runLogged([HELP_CHILD, 'state resolve'], { cwd: root, nodeOptions: TSX });
