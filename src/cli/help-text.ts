@@ -20,3 +20,14 @@ Environment:
   ${NAMESPACE_ENV}  prefix of the queue and shared-limit keys in Redis (default: ${DEFAULT_NAMESPACE});
                            every worker and sync --queue of one deployment uses the same
   ${LOCK_ENV}  how long a job of a worker that died waits before another worker takes it over (default: 30000)`;
+
+/** The end of `customer-sync sync --help`. */
+export const SYNC_HELP = `
+Reading from PostgreSQL:
+  customer-sync sync --config c.json --input 'postgresql://app@db:5432/crm' --query 'SELECT id, email, city AS "address.city" FROM customers'
+  customer-sync sync --config c.json --input 'postgresql://app:\${PGPASS}@db/crm' --table crm.customers
+  Rows are read through a server-side cursor (bounded memory), in one read-only transaction. Columns are named as
+  CSV headers (dot paths: address.city, providerIds.<id>); NULL is an absent field; an unknown column stops the run
+  (exit 2). Credentials come from \${VAR}s in the URL (quote it so the shell leaves them) or the libpq variables
+  PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; the password never appears in messages or the report.
+  Invalid records are reported by row number (1-based, in the result's order).`;

@@ -3,7 +3,7 @@ import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { BEHAVIOURS, type Behaviour } from '../sandbox/behaviour.js';
 import type { Faults, RateLimit } from '../sandbox/types.js';
 import { describeFaults, FaultsFlagError, parseFaults } from './faults-flag.js';
-import { LOG_LEVELS, WORKER_HELP } from './help-text.js';
+import { LOG_LEVELS, SYNC_HELP, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { packageDescription, packageVersion } from './version.js';
 
@@ -88,8 +88,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('sync')
     .description('sync a customer file to every configured provider, sending only what changed')
     .requiredOption('--config <file>', 'config file (JSON)')
-    .requiredOption('--input <file>', 'customers: .ndjson/.jsonl, .csv or .json, or - for stdin')
+    .requiredOption('--input <file>', 'customers: .ndjson/.jsonl, .csv or .json, - for stdin, or a postgresql:// URL')
     .addOption(new Option('--format <format>', 'input format (default: from the extension; ndjson for stdin)').choices(['ndjson', 'csv', 'json']))
+    .option('--query <sql>', 'with a postgresql:// input: the SELECT whose rows are the customers (columns named as CSV headers)')
+    .option('--table <name>', 'with a postgresql:// input: the table (name or schema.name) whose rows are the customers')
     .option('--state <file>', 'state file (default: the config\'s "state", else .customer-sync/state.db)')
     .option('--report <file>', 'write the JSON report to this file')
     .option('--only <ids>', 'only these providers, comma-separated')
@@ -101,6 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print the report as JSON on stdout instead of the summary')
     .option('--queue', 'queue the records for `customer-sync worker` processes (the config\'s "redis") and report their results')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
+    .addHelpText('after', SYNC_HELP)
     .action(async (flags) => {
       const { syncCommand } = await import('./sync-command.js');
       code = await syncCommand(flags, io);

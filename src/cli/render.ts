@@ -23,6 +23,8 @@ export interface SummaryContext {
   credentials?: Partial<Record<ProviderId, readonly string[]>> | undefined;
   /** Where the report was written (`--report`), if it was. */
   reportPath?: string | undefined;
+  /** What an invalid record's number counts: input lines (files), or rows of a PostgreSQL result. @default 'line' */
+  recordUnit?: 'line' | 'row' | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export function summaryTable(report: SyncReport, context: SummaryContext = {}): 
   }
   for (const invalid of report.invalid.slice(0, 5)) {
     const issues = invalid.issues.map((issue) => `${issue.path || '(record)'}: ${issue.message}`).join('; ');
-    notes.push(`invalid line ${invalid.line}${invalid.customerId === undefined ? '' : ` (${invalid.customerId})`}: ${issues}`);
+    notes.push(`invalid ${context.recordUnit ?? 'line'} ${invalid.line}${invalid.customerId === undefined ? '' : ` (${invalid.customerId})`}: ${issues}`);
   }
   if (report.records.invalid > 5) notes.push(`… and ${report.records.invalid - 5} more invalid records, ${seeReport}`);
   const shown = report.failures.slice(0, SUMMARY_FAILURES);

@@ -12,7 +12,8 @@ import { rawFingerprint } from '../job/raw-lines.js';
 import { engineDelivery, planDelivery, runSync, type Delivery, type RunSyncReport, type Selection } from '../job/run-sync.js';
 import type { ProviderId } from '../provider-id.js';
 import { planTarget } from '../push/plan.js';
-import { openSource, SOURCE_FORMATS, SourceError, type SourceFormat } from '../sources/index.js';
+import { isPostgresInput, openSource, SOURCE_FORMATS, SourceError, type SourceKind } from '../sources/index.js';
+import { redactUrl } from '../errors/redact.js';
 import { engineFor } from '../config/runtime.js';
 import { DEFAULT_STATE, openState } from '../config/state-open.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
@@ -30,6 +31,10 @@ export interface SyncFlags {
   config: string;
   input: string;
   format?: 'ndjson' | 'csv' | 'json' | undefined;
+  /** With a `postgresql://` input: the SQL whose rows are the records. */
+  query?: string | undefined;
+  /** With a `postgresql://` input: the table whose rows are the records. */
+  table?: string | undefined;
   state?: string | undefined;
   report?: string | undefined;
   only?: string | undefined;
@@ -63,7 +68,16 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
   if (reportPath !== undefined) prepareReportDirectory(reportPath);
   // The config's model: providerIds (and CSV columns) of its providers of the user's own are known fields.
-  const source = await openSource({ input: resolveInput(flags.input, io), format: flags.format, stdin: io.stdin, model: loaded.model }).catch(explainSource);
+  const source = await openSource({
+    input: resolveInput(flags.input, io),
+    format: flags.format,
+    query: flags.query,
+    table: flags.table,
+    env: io.env,
+    stdin: io.stdin,
+    model: loaded.model,
+  }).catch(explainSource);
+  const fromDatabase = source.format === 'postgresql';
   let store: StateStore;
   try {
     // Opening a state file proves it can be written (see openStateDatabase): a state that cannot be stops the run
@@ -123,7 +137,7 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     });
   } catch (error) {
     bar?.erase();
-    throw explainInput(error, flags.input, source.format);
+    throw explainInput(error, fromDatabase ? redactUrl(flags.input) : flags.input, source.format);
   } finally {
     bar?.finish(!stop.signal.aborted);
     unsubscribe?.();
@@ -132,13 +146,15 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   }
   log.flush();
 
-  if (reportPath !== undefined) await writeReport(reportPath, report);
+  // A database's records are rows: the report numbers them as such.
+  const shown = fromDatabase ? withRows(report) : report;
+  if (reportPath !== undefined) await writeReport(reportPath, shown);
   if (flags.json) {
-    writeLine(io.stdout, JSON.stringify(report, null, 2));
+    writeLine(io.stdout, JSON.stringify(shown, null, 2));
   } else {
     if (printed > 0) writeLine(io.stdout);
     const credentials = Object.fromEntries(loaded.adapters.map((adapter) => [adapter.id, credentialKeys(adapter)]));
-    writeLine(io.stdout, summaryTable(report, { reportPath: flags.report, credentials }));
+    writeLine(io.stdout, summaryTable(report, { reportPath: flags.report, credentials, recordUnit: fromDatabase ? 'row' : 'line' }));
     const leftOut = report.truncated.planned ?? 0;
     if (leftOut > 0) {
       writeLine(
@@ -240,10 +256,15 @@ function explainSource(error: unknown): never {
   throw error;
 }
 
-const FORMAT_NAMES: Readonly<Record<SourceFormat, string>> = { ndjson: 'NDJSON', csv: 'CSV', json: 'a JSON array' };
+const FORMAT_NAMES: Readonly<Record<SourceKind, string>> = { ndjson: 'NDJSON', csv: 'CSV', json: 'a JSON array', postgresql: 'PostgreSQL rows' };
+
+/** The report of a PostgreSQL input: each invalid record's `row` (its place in the result) where a file's says `line`. */
+function withRows(report: RunSyncReport): Omit<RunSyncReport, 'invalid'> & { invalid: Array<Omit<RunSyncReport['invalid'][number], 'line'> & { row: number }> } {
+  return { ...report, invalid: report.invalid.map(({ line, ...rest }) => ({ row: line, ...rest })) };
+}
 
 /** An input the run cannot use at all (exit 2), said with what to do about it; any other error as it is. */
-function explainInput(error: unknown, input: string, format: SourceFormat): unknown {
+function explainInput(error: unknown, input: string, format: SourceKind): unknown {
   if (!(error instanceof UnusableInputError)) return error;
   const label = input === '-' ? 'standard input' : JSON.stringify(input);
   if (error.reason === 'empty') {
@@ -261,7 +282,7 @@ function explainInput(error: unknown, input: string, format: SourceFormat): unkn
 }
 
 function resolveInput(input: string, io: CliIo): string {
-  return input === '-' ? '-' : resolve(io.cwd, input);
+  return input === '-' || isPostgresInput(input, io.env) ? input : resolve(io.cwd, input);
 }
 
 /**
@@ -291,7 +312,7 @@ export function parseCustomers(customers: string | undefined): ReadonlySet<strin
 }
 
 /** Written to a temporary file and renamed, so a monitor never reads half a report. */
-export async function writeReport(path: string, report: SyncReport): Promise<void> {
+export async function writeReport(path: string, report: SyncReport | ReturnType<typeof withRows>): Promise<void> {
   makeDirectory(dirname(path));
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`);

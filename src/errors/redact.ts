@@ -13,3 +13,44 @@ export function redact(text: string, secrets: Iterable<string>): string {
   }
   return out;
 }
+
+/**
+ * The secrets a connection URL carries: its password (percent-decoded and as written) and a `password=` query
+ * parameter. Empty for text that is not a URL.
+ */
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const secrets = new Set<string>();
+  if (parsed.password !== '') {
+    secrets.add(parsed.password);
+    try {
+      secrets.add(decodeURIComponent(parsed.password));
+    } catch {
+      // A password with a stray `%` is kept as written only.
+    }
+  }
+  for (const value of parsed.searchParams.getAll('password')) if (value !== '') secrets.add(value);
+  return [...secrets];
+}
+
+/**
+ * A connection URL fit to show: its password and `password=` parameter replaced by REDACTED, the rest (user, host,
+ * database) kept so a message still says where. Text that is not a URL is returned as it is.
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.password !== '') parsed.password = REDACTED;
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', REDACTED);
+  // URL percent-encodes the brackets; a reader should see the marker as it is elsewhere.
+  return parsed.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
+}

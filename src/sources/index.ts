@@ -5,10 +5,13 @@ import { DEFAULT_MAX_RECORD_BYTES } from './limits.js';
 import { ndjsonBatches } from './ndjson.js';
 import type { CustomerModel } from '../model/customer.js';
 import { headerRulesFor } from './csv-header.js';
+import { SourceError } from './errors.js';
+import { isPostgresInput, resolvePostgresLocation } from './postgres-url.js';
 import { isUnparsed, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord } from './types.js';
 
 export { SourceError } from './errors.js';
-export { isUnparsed, SOURCE_FORMATS, type OpenSourceOptions, type Source, type SourceFormat, type SourceItem, type SourceRecord, type UnparsedLine } from './types.js';
+export { isPostgresInput } from './postgres-url.js';
+export { isUnparsed, SOURCE_FORMATS, type OpenSourceOptions, type Source, type SourceFormat, type SourceKind, type SourceItem, type SourceRecord, type UnparsedLine } from './types.js';
 
 /** CSV and JSON records one at a time (each is parsed as it is read); NDJSON lines grouped as read, unparsed. */
 function batchesOf(format: SourceFormat, input: Input, maxRecordBytes: number, model: CustomerModel | undefined): AsyncGenerator<readonly SourceItem[]> {
@@ -80,6 +83,11 @@ async function* flatten(batches: AsyncIterable<readonly SourceItem[]>, input: In
  * throws a SourceError from the iteration.
  */
 export async function openSource(options: OpenSourceOptions): Promise<Source> {
+  const env = options.env ?? process.env;
+  if (isPostgresInput(options.input, env)) return openPostgres(options, env);
+  if (options.query !== undefined || options.table !== undefined) {
+    throw new SourceError(options.input, `--${options.query !== undefined ? 'query' : 'table'} applies only to a postgresql:// input, not to a file`);
+  }
   const format = resolveFormat(options.input, options.format);
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const input = await openInput(options.input, options.stdin);
@@ -95,4 +103,15 @@ export async function openSource(options: OpenSourceOptions): Promise<Source> {
   }
   const batches = deliver(first, read, input);
   return { format, batches, records: flatten(batches, input), bytesRead: () => input.bytesRead(), size: input.size, close: () => input.close() };
+}
+
+/** A PostgreSQL query's or table's rows; `pg` loads only here. */
+async function openPostgres(options: OpenSourceOptions, env: NodeJS.ProcessEnv): Promise<Source> {
+  const location = resolvePostgresLocation(options.input, env);
+  if (options.format !== undefined) throw new SourceError(location.label, '--format does not apply to a postgresql:// input');
+  if ((options.query === undefined) === (options.table === undefined)) {
+    throw new SourceError(location.label, `a postgresql:// input needs ${options.query === undefined ? 'either' : 'only one of'} --query "SELECT …" or --table NAME`);
+  }
+  const { openPostgresSource } = await import('./postgres.js');
+  return openPostgresSource({ location, query: options.query, table: options.table, model: options.model });
 }

@@ -4,6 +4,9 @@ export const SOURCE_FORMATS = ['ndjson', 'csv', 'json'] as const;
 
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
+/** What a source reads: a file format, or a PostgreSQL query's rows (never a `--format`: the URL says it). */
+export type SourceKind = SourceFormat | 'postgresql';
+
 /**
  * One record read from the input, in input order: either a parsed but NOT validated value, or a parse problem.
  *
@@ -46,7 +49,7 @@ export function isUnparsed(item: SourceItem): item is UnparsedLine {
 }
 
 export interface Source {
-  readonly format: SourceFormat;
+  readonly format: SourceKind;
   /**
    * The records, streamed. Iterate once, this or `batches`. Reading stops while the consumer does not ask for the
    * next record.
@@ -66,8 +69,14 @@ export interface Source {
 }
 
 export interface OpenSourceOptions {
-  /** A file path, or `-` for standard input. */
+  /** A file path, `-` for standard input, or a `postgresql://` URL (`${VAR}`s in it taken from `env`). */
   input: string;
+  /** With a `postgresql://` input: the SQL whose rows are the records (one SELECT, VALUES or TABLE statement). */
+  query?: string | undefined;
+  /** With a `postgresql://` input: the table (`name` or `schema.name`) whose rows are the records. */
+  table?: string | undefined;
+  /** `${VAR}`s of a `postgresql://` input and the libpq `PG*` variables. @default process.env */
+  env?: NodeJS.ProcessEnv | undefined;
   /** @default from the file's extension (`.ndjson`/`.jsonl`, `.csv`, `.json`); `ndjson` for standard input */
   format?: SourceFormat | undefined;
   /**
