@@ -38,6 +38,8 @@ const UNLIMITED = 1_000_000_000;
  * 0.5 ms would cap 10,000/s (the config's maximum, "no limit" in practice) at 1,667/s.
  */
 const PLANNED_GUARD_MS = 0.5;
+/** Node's timers, and the clock Bottleneck's local store plans on, count whole milliseconds. */
+const TIMER_RESOLUTION_MS = 1;
 const GUARD_MS = 0.25;
 const MAX_GUARD_SHARE = 0.03;
 
@@ -228,11 +230,18 @@ export class ProviderGate {
     return base + Math.min(PLANNED_GUARD_MS, base * MAX_GUARD_SHARE) * (GUARD_MS / PLANNED_GUARD_MS);
   }
 
-  /** Bottleneck's plan, a little wider; its Redis scripts want whole ms, the local store takes fractions. */
+  /**
+   * Bottleneck's plan, a little wider; its Redis scripts want whole ms, the local store takes fractions. A plan under
+   * `TIMER_RESOLUTION_MS` (above ~970/s) is none: the local store plans on `Date.now()` and starts a planned job on a
+   * timer, both in whole ms, so every job admitted within a ms of the one before took a timer of its own and they all
+   * left together when it fired, for the departure check to spread them out again on event-loop turns. There the
+   * departure check alone spaces them, as precisely, without the timers.
+   */
   private minTime(perSecond: number): number {
     const base = 1000 / perSecond;
     if (this.shared) return Math.ceil(this.spacing(perSecond));
-    return base + Math.min(PLANNED_GUARD_MS, base * MAX_GUARD_SHARE);
+    const planned = base + Math.min(PLANNED_GUARD_MS, base * MAX_GUARD_SHARE);
+    return planned < TIMER_RESOLUTION_MS ? 0 : planned;
   }
 
   private resume(): void {

@@ -85,6 +85,35 @@ describe('ProviderGate', () => {
     }
   });
 
+  it('above 1,000/s, jobs admitted together take no timer each, and still leave a whole spacing apart', async () => {
+    // Departure time that moves only while the gate waits for it: each gap is exactly what the gate waited.
+    let time = 0;
+    const waited: DepartureClock = {
+      now: () => time,
+      after(ms, fn) {
+        const turn = setImmediate(() => {
+          time += ms;
+          fn();
+        });
+        return () => clearImmediate(turn);
+      },
+    };
+    const g = gate({ perSecond: 10_000, concurrency: 8 }, { departures: waited });
+    await g.schedule(async () => 'warm');
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const left: number[] = [];
+    try {
+      await Promise.all(Array.from({ length: 8 }, () => g.schedule(async () => void left.push(time))));
+      const shortTimers = timers.mock.calls.filter(([, ms]) => (ms ?? 0) <= 1);
+      expect(shortTimers).toHaveLength(0);
+    } finally {
+      timers.mockRestore();
+    }
+    expect(left).toHaveLength(8);
+    // 0.1 ms and the guard (3 % of the spacing, and half of it at the check): 0.1015 ms.
+    for (const gap of gapsOf(left)) expect(gap).toBeGreaterThanOrEqual(0.1);
+  });
+
   it('spaces requests evenly at perSecond instead of bursting', () =>
     withFakeTimers(async (gate) => {
       const g = gate({ perSecond: 20, concurrency: 10 });
