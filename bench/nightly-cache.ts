@@ -3,15 +3,22 @@
  * the built CLI, to one unlimited sandbox provider. Up to `REAL_FIRST_NIGHT_MAX` lines (and not `--quick`) it is a
  * real first full sync, every customer created at the sandbox; above, or quick, the state is prefilled and the CLI
  * run completes it (nightly-prefill.ts says why and how). What it leaves (last night's input, tonight's with 1 %
- * changed, the state the CLI wrote and the sandbox's customers) lives in the system temp directory, keyed by
- * everything that decides whether tonight's run may trust it: the generator's version (the records), the state's
+ * changed, and the state the CLI wrote) lives in the system temp directory, keyed by everything that decides whether
+ * tonight's run may trust it: the generator's version (the records), the state's
  * schema version, the line count, the provider, how the first night was made, and the raw-line fingerprint of the
  * config's adapters (src/job/raw-lines.ts: what the mappings make of a record). A cache made by older code or for
  * another mapping is rebuilt, never used. The sandbox's port is kept and reused when free; it is not part of the key,
  * because the fingerprint does not depend on it (a port that did would change the fingerprint, and so the key).
  *
+ * The sandbox's customers are not cached. Its data file is rewritten whole, as JSON, half a second after any change:
+ * at 200,000 customers (45 MB) that kept the sandbox busy through the changed night (8 ms per changed record, most of
+ * it waiting for answers), and a million would be 225 MB a save. The provider is one addressed by our own id, so a
+ * night reaches only the customers it changes: tonight's sandbox holds just those, created as last night left them
+ * (`createChanged`), and the first night's sandbox keeps its customers in memory only.
+ *
  * The first night's peak RSS and time are figures too; they are measured when the cache is built and carried with
- * it (with the load the machine had then), and `--fresh-cache` measures them again.
+ * it (with the load the machine had then), and `--fresh-cache` measures them again. A first night built under
+ * `--profile` is profiled too, its time then including the profiler's cost.
  */
 import { once } from 'node:events';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +30,7 @@ import { rawFingerprint } from '../src/job/raw-lines.js';
 import { SCHEMA_VERSION } from '../src/state/sqlite-store.js';
 import { changedAmong, customerLine, GENERATOR_VERSION } from './customers.js';
 import {
+  childProfile,
   loadNow,
   loadRecord,
   providerWhere,
@@ -35,7 +43,7 @@ import {
   type LoadRecord,
   type SandboxHost,
 } from './harness.js';
-import { prefillState } from './nightly-prefill.js';
+import { createChanged, prefillState } from './nightly-prefill.js';
 import type { HostInfo } from './sandbox-host.js';
 
 /** Addressed by our own id with header credentials: no token exchange, and an update is one request. */
@@ -46,6 +54,13 @@ const CONCURRENCY = 64;
 export const REAL_FIRST_NIGHT_MAX = 200_000;
 
 export type FirstNightKind = 'real' | 'prefilled';
+
+/** 20k, 200k, 1m, 5m…: how scenarios and profiles name a size. */
+export function sizeName(lines: number): string {
+  if (lines % 1_000_000 === 0) return `${lines / 1_000_000}m`;
+  if (lines % 1_000 === 0) return `${lines / 1_000}k`;
+  return String(lines);
+}
 
 /** The config of every night: one provider, no limit (the schema's maximum), creates allowed. */
 export function nightlyConfig(info: HostInfo): Record<string, unknown> {
@@ -85,7 +100,6 @@ export interface NightlyCache {
   tonight: string;
   /** The state the first night left. Runs work on copies (`copyState`). */
   state: string;
-  sandboxFile: string;
   port: number;
   firstNight: FirstNight;
   /** Whether this run built it (and so measured the first night now). */
@@ -93,7 +107,7 @@ export interface NightlyCache {
   key: CacheKey;
 }
 
-/** A sandbox for tonight, on a copy of the cached customers, and the config that points at it. */
+/** Tonight's sandbox, holding the customers tonight changes, and the config that points at it. */
 export interface Tonight {
   cache: NightlyCache;
   host: SandboxHost;
@@ -109,15 +123,9 @@ function firstNightKind(ctx: BenchContext, lines: number): FirstNightKind {
   return lines <= REAL_FIRST_NIGHT_MAX && !ctx.quick ? 'real' : 'prefilled';
 }
 
-function cachePaths(lines: number): Pick<NightlyCache, 'dir' | 'lastNight' | 'tonight' | 'state' | 'sandboxFile'> {
+function cachePaths(lines: number): Pick<NightlyCache, 'dir' | 'lastNight' | 'tonight' | 'state'> {
   const dir = join(tmpdir(), 'customer-sync-bench', `nightly-${NIGHTLY_PROVIDER}-n${lines}`);
-  return {
-    dir,
-    lastNight: join(dir, 'last-night.ndjson'),
-    tonight: join(dir, 'tonight.ndjson'),
-    state: join(dir, 'state.db'),
-    sandboxFile: join(dir, 'sandbox.json'),
-  };
+  return { dir, lastNight: join(dir, 'last-night.ndjson'), tonight: join(dir, 'tonight.ndjson'), state: join(dir, 'state.db') };
 }
 
 function readCache(lines: number): NightlyCache | undefined {
@@ -128,7 +136,7 @@ function readCache(lines: number): NightlyCache | undefined {
   } catch {
     return undefined;
   }
-  if (![paths.lastNight, paths.tonight, paths.state, paths.sandboxFile].every((path) => existsSync(path))) return undefined;
+  if (![paths.lastNight, paths.tonight, paths.state].every((path) => existsSync(path))) return undefined;
   return { ...paths, port: ready.port, firstNight: ready.firstNight, built: false, key: ready.key };
 }
 
@@ -156,11 +164,12 @@ async function writeInput(path: string, lines: number, version: 0 | 1): Promise<
   await once(out, 'finish');
 }
 
-async function hostOn(sandboxFile: string, port: number | undefined, ctx: BenchContext): Promise<SandboxHost> {
-  if (port === undefined) return startHost({ dataFile: sandboxFile });
-  return startHost({ dataFile: sandboxFile, port }).catch(() => {
+/** A sandbox in memory, on `port` when it is free. */
+async function hostOn(port: number | undefined, ctx: BenchContext): Promise<SandboxHost> {
+  if (port === undefined) return startHost();
+  return startHost({ port }).catch(() => {
     ctx.log(`nightly: port ${port} is taken; the sandbox listens elsewhere tonight`);
-    return startHost({ dataFile: sandboxFile });
+    return startHost();
   });
 }
 
@@ -174,7 +183,7 @@ async function buildCache(ctx: BenchContext, lines: number, kind: FirstNightKind
   await writeInput(paths.tonight, lines, 1);
   ctx.log(`nightly cache: ${lines.toLocaleString('en-US')} lines written twice in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const host = await hostOn(paths.sandboxFile, undefined, ctx);
+  const host = await hostOn(undefined, ctx);
   try {
     const config = nightlyConfig(host.current);
     const configFile = join(paths.dir, 'config.json');
@@ -187,13 +196,15 @@ async function buildCache(ctx: BenchContext, lines: number, kind: FirstNightKind
       ctx.log(`nightly cache: first night, a real first sync of ${lines.toLocaleString('en-US')} lines to ${NIGHTLY_PROVIDER} (node dist/cli.js sync)`);
     }
     const peakRssFile = join(ctx.tmpDir, 'first-night-rss.json');
+    const profile = `nightly-${sizeName(lines)}-first-night`;
     const startLoad = loadNow();
     const run = await runBuiltCli(['sync', '--config', configFile, '--input', paths.lastNight, '--state', paths.state, '--json'], {
       cwd: ctx.tmpDir,
       peakRssFile,
-      ...(ctx.profile ? { cpuProfile: `nightly-${lines}-first-night` } : {}),
+      ...(ctx.profile ? { cpuProfile: profile } : {}),
     });
     const load = loadRecord(startLoad, loadNow());
+    if (ctx.profile) childProfile(ctx, profile);
     const report = parseReport(run.stdout, run.stderr, 'first night');
     const counts = report.providers[NIGHTLY_PROVIDER];
     const stored = await host.customerCount(NIGHTLY_PROVIDER);
@@ -237,27 +248,29 @@ export function parseReport(stdout: string, stderr: string, what: string): SyncR
 }
 
 /**
- * Tonight's setting: the cache (reused when its key matches, built otherwise) and a sandbox serving a copy of its
- * customers on the cached port, so tonight's config is last night's.
+ * Tonight's setting: the cache (reused when its key matches, built otherwise) and a sandbox on the cached port (so
+ * tonight's config is last night's) holding the customers that changed, as last night left them.
  */
 export async function tonight(ctx: BenchContext, lines: number): Promise<Tonight> {
   const kind = firstNightKind(ctx, lines);
-  const cached = ctx.freshCache ? undefined : readCache(lines);
-  const sandboxCopy = join(ctx.tmpDir, `nightly-${lines}-sandbox.json`);
-  if (cached !== undefined) {
-    copyFileSync(cached.sandboxFile, sandboxCopy);
-    const host = await hostOn(sandboxCopy, cached.port, ctx);
+  let cache = ctx.freshCache ? undefined : readCache(lines);
+  let host = await hostOn(cache?.port, ctx);
+  try {
     const config = nightlyConfig(host.current);
-    const changes = keyChanges(cached.key, cacheKey(lines, kind, config));
-    if (changes.length === 0) {
-      ctx.log(`nightly cache: reusing ${cached.dir} (first night measured ${cached.firstNight.at})`);
-      return { cache: cached, host, config };
+    const changes = cache === undefined ? [] : keyChanges(cache.key, cacheKey(lines, kind, config));
+    if (cache !== undefined && changes.length === 0) {
+      ctx.log(`nightly cache: reusing ${cache.dir} (first night measured ${cache.firstNight.at})`);
+    } else {
+      if (cache !== undefined) ctx.log(`nightly cache: ${cache.dir} was made for another ${changes.join(', ')}: rebuilding`);
+      await host.close();
+      cache = await buildCache(ctx, lines, kind);
+      host = await hostOn(cache.port, ctx);
     }
-    ctx.log(`nightly cache: ${cached.dir} was made for another ${changes.join(', ')}: rebuilding`);
-    await host.close();
+    const tonightConfig = nightlyConfig(host.current);
+    await createChanged(tonightConfig, lines, NIGHTLY_PROVIDER);
+    return { cache, host, config: tonightConfig };
+  } catch (error) {
+    host.kill();
+    throw error;
   }
-  const cache = await buildCache(ctx, lines, kind);
-  copyFileSync(cache.sandboxFile, sandboxCopy);
-  const host = await hostOn(sandboxCopy, cache.port, ctx);
-  return { cache, host, config: nightlyConfig(host.current) };
 }

@@ -6,13 +6,13 @@
  *
  * - every customer's link is recorded through the state store's own API (`recordSuccess`), with the payload hash a
  *   run computes (state-rows.ts: the validated record, the provider's update body and the id an update addresses);
- * - the changed customers (1 %) are created for real at the sandbox from last night's version (the adapter's own
- *   create request, sent by a raw client), and their links carry the ids the sandbox answered, so tonight's updates
- *   reach customers that exist; the others get invented ids, which no night ever sends to;
+ * - the changed customers (1 %) are created for real at the sandbox from last night's version (`createChanged`), and
+ *   their links carry the ids the sandbox answered; the others get invented ids, which no night ever sends to;
  * - then `customer-sync sync` of last night's file on that state: it must find every line unchanged and send
  *   nothing, which proves the prefill exact, and it leaves whatever else a run remembers (the confirmed raw lines)
  *   as a real night would.
  */
+import type { Adapter } from '../src/adapter/adapter.js';
 import { parseConfig } from '../src/config/config.js';
 import { validateCustomer } from '../src/model/customer.js';
 import type { Customer } from '../src/model/types.js';
@@ -33,10 +33,19 @@ function inventedId(provider: string, i: number): string {
   return BUILT_IN.get(provider)?.idType === 'integer' ? String(10_000_000 + i) : `${provider}-${i}`;
 }
 
-/** Records last night's links of customers `0 .. lines - 1` in a new state at `statePath`; see the module comment. */
-export async function prefillState(ctx: BenchContext, statePath: string, lines: number, provider: string, config: Record<string, unknown>): Promise<void> {
+function adapterOf(config: Record<string, unknown>, provider: string): Adapter {
   const adapter = parseConfig(config, {}).adapters.find((a) => a.id === provider);
-  if (adapter === undefined) throw new Error(`nightly prefill: the config has no ${provider}`);
+  if (adapter === undefined) throw new Error(`nightly: the config has no ${provider}`);
+  return adapter;
+}
+
+/**
+ * Creates, at the sandbox `config` points at, the customers among `0 .. lines - 1` that change tonight, in last
+ * night's version: the adapter's own create request, sent by a raw client (no limit, no state). Resolves with the
+ * ids the sandbox answered, by customer index.
+ */
+export async function createChanged(config: Record<string, unknown>, lines: number, provider: string): Promise<Map<number, string>> {
+  const adapter = adapterOf(config, provider);
   const changed: number[] = [];
   for (let i = 0; i < lines; i++) if (isChanged(i)) changed.push(i);
   const learned = new Map<number, string>();
@@ -48,7 +57,14 @@ export async function prefillState(ctx: BenchContext, statePath: string, lines: 
   } finally {
     raw.close();
   }
-  ctx.log(`nightly prefill: ${changed.length.toLocaleString('en-US')} changed customers created at the sandbox`);
+  return learned;
+}
+
+/** Records last night's links of customers `0 .. lines - 1` in a new state at `statePath`; see the module comment. */
+export async function prefillState(ctx: BenchContext, statePath: string, lines: number, provider: string, config: Record<string, unknown>): Promise<void> {
+  const adapter = adapterOf(config, provider);
+  const learned = await createChanged(config, lines, provider);
+  ctx.log(`nightly prefill: ${learned.size.toLocaleString('en-US')} changed customers created at the sandbox`);
 
   const store = SqliteStateStore.open(statePath);
   try {
