@@ -17,6 +17,11 @@ export type { PipelineConfig, PipelineHooks, PipelineResponse, SendContext } fro
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What p-retry makes of a thrown value that is not an Error. */
+function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new TypeError(`Non-error was thrown: "${String(thrown)}". You should only throw errors.`);
+}
+
 /**
  * Everything between a request spec and a final response for one provider: rate limit, auth, timeout,
  * retries, typed and redacted errors (DESIGN §4). The caller interprets 2xx and the 4xx it owns.
@@ -63,13 +68,22 @@ export class ProviderPipeline {
   async send(spec: RequestSpec, ctx: SendContext = {}): Promise<PipelineResponse> {
     if (this.halted) throw this.haltedError(spec, ctx);
     try {
-      return await pRetry((attempt) => this.attempt(spec, ctx, attempt), {
-        retries: this.config.retry.retries,
+      // The first attempt runs outside p-retry, which only the requests that fail need: setting it up costs as much
+      // as a share of a cheap request. Its failure is handled as p-retry handles one (an AbortError ends the send
+      // with the error inside, anything else goes to beforeRetry), and p-retry takes the attempts after it.
+      try {
+        return await this.attempt(spec, ctx, 1);
+      } catch (error) {
+        if (error instanceof AbortError) throw error.originalError;
+        await this.beforeRetry(asError(error), 1, spec, ctx);
+      }
+      return await pRetry((attempt) => this.attempt(spec, ctx, attempt + 1), {
+        retries: this.config.retry.retries - 1,
         // p-retry counts attempts; the waiting is ours, from decideRetry, in onFailedAttempt.
         minTimeout: 0,
         maxTimeout: 0,
         randomize: false,
-        onFailedAttempt: ({ error, attemptNumber }) => this.beforeRetry(error, attemptNumber, spec, ctx),
+        onFailedAttempt: ({ error, attemptNumber }) => this.beforeRetry(error, attemptNumber + 1, spec, ctx),
       });
     } catch (error) {
       if (error instanceof CustomerSyncError) throw error;
