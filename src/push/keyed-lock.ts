@@ -7,14 +7,15 @@ export class KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const previous = this.#tails.get(key);
     let release: () => void = () => undefined;
     const done = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const tail = previous.then(() => done);
+    // Nobody ahead (nearly always): the task starts now, and whoever comes next waits for it alone.
+    const tail = previous === undefined ? done : previous.then(() => done);
     this.#tails.set(key, tail);
-    await previous;
+    if (previous !== undefined) await previous;
     try {
       return await task();
     } finally {
