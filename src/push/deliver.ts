@@ -133,7 +133,7 @@ class Delivery {
       case 'unchanged':
         return { status: 'unchanged', providerId: step.providerId };
       case 'update':
-        return this.#update(step.id, step.body, step.mayCreate);
+        return this.#update(step.id, step.body, step.mayCreate, step.hash);
       case 'create':
         return this.#create(step.body);
       case 'find-or-create': {
@@ -155,12 +155,14 @@ class Delivery {
     return buildUpdateBody(this.#def, this.customer, this.warnings);
   }
 
-  async #update(id: string, body: Record<string, unknown>, mayCreate: boolean): Promise<Done> {
+  /** `knownHash`: the payload hash of `body` at `id`, when the comparison already computed it. */
+  async #update(id: string, body: Record<string, unknown>, mayCreate: boolean, knownHash?: string): Promise<Done> {
     const spec = this.#def.updateRequest(id, body);
     const res = await this.#send(spec, randomUUID());
     if (is2xx(res.status)) {
       const providerId = this.#parse('update', res).providerId ?? id;
-      const hash = payloadHash(this.#targetId(providerId), body);
+      const target = this.#targetId(providerId);
+      const hash = knownHash !== undefined && target === id ? knownHash : payloadHash(target, body);
       await this.store.recordSuccess(this.customer.id, this.#def.id, { providerId, payloadHash: hash });
       return { status: 'updated', providerId };
     }

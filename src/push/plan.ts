@@ -39,10 +39,6 @@ export function targetId(def: ProviderDefinition, customer: Customer, learned: s
   return recordId(def, customer) ?? def.defaultId?.(customer) ?? learned;
 }
 
-/** Whether the provider already holds this body at this id (DESIGN §6); `full` sends all the same. */
-export function isUnchanged(link: LinkState, target: string, body: Record<string, unknown>, full: boolean): boolean {
-  return !full && link.payloadHash === payloadHash(target, body);
-}
 
 /** The body an update sends for the record as it is now; its warnings join `warnings`. */
 export function buildUpdateBody(def: ProviderDefinition, customer: Customer, warnings: string[]): Record<string, unknown> {
@@ -83,8 +79,11 @@ export function createRetrySafe(def: ProviderDefinition): boolean {
 export type FirstStep =
   | { step: 'resume'; intent: CreateIntent }
   | { step: 'unchanged'; providerId: string }
-  /** `mayCreate`: a 404 may turn into a create (never for an id the record itself names). */
-  | { step: 'update'; id: string; body: Record<string, unknown>; mayCreate: boolean }
+  /**
+   * `mayCreate`: a 404 may turn into a create (never for an id the record itself names). `hash`: the payload hash of
+   * `body` at `id`, when the comparison computed it, for the success record to reuse.
+   */
+  | { step: 'update'; id: string; body: Record<string, unknown>; mayCreate: boolean; hash?: string | undefined }
   | { step: 'create'; body: Record<string, unknown> }
   /** `createMissing`: look the customer up first, create only when nothing of ours is there. */
   | { step: 'find-or-create'; body: Record<string, unknown> }
@@ -97,10 +96,12 @@ export function firstStep(customer: Customer, link: LinkState, target: PlanTarge
   const body = buildUpdateBody(def, customer, warnings);
   const id = targetId(def, customer, link.providerId);
   if (id !== undefined) {
-    if (isUnchanged(link, id, body, full)) return { step: 'unchanged', providerId: link.providerId ?? id };
+    // Whether the provider already holds this body at this id (DESIGN §6); `full` sends all the same.
+    const hash = full ? undefined : payloadHash(id, body);
+    if (hash !== undefined && link.payloadHash === hash) return { step: 'unchanged', providerId: link.providerId ?? id };
     // A 404 for an id the record itself names is not_found, never a create: creating would make a second
     // customer every run while the record keeps naming the missing one.
-    return { step: 'update', id, body, mayCreate: recordId(def, customer) === undefined };
+    return { step: 'update', id, body, mayCreate: recordId(def, customer) === undefined, hash };
   }
   const create = def.create;
   if (create?.when === 'no-id') return { step: 'create', body };
