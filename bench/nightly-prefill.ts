@@ -22,6 +22,9 @@ import { customerLine, isChanged } from './customers.js';
 import { eachLimit, RawClient, rawCreate, type BenchContext } from './harness.js';
 import { rowsFor } from './state-rows.js';
 
+/** Links recorded before waiting for their commit. */
+const PREFILL_BATCH = 1000;
+
 function validated(line: string): Customer {
   const checked = validateCustomer(JSON.parse(line));
   if (!checked.ok) throw new Error(`bench record is invalid: ${JSON.stringify(checked.issues)}`);
@@ -70,16 +73,23 @@ export async function prefillState(ctx: BenchContext, statePath: string, lines: 
   try {
     const definition = [adapter.definition];
     let lastLog = performance.now();
+    // Many at once, as a run's deliveries confirm them: the store commits what is pending together.
+    let pending: Array<Promise<void>> = [];
     for (let i = 0; i < lines; i++) {
       const id = learned.get(i) ?? inventedId(provider, i);
       for (const [customerId, , providerId, payloadHash] of rowsFor(validated(customerLine(i, 0)), () => id, definition)) {
-        await store.recordSuccess(customerId, provider, { providerId, payloadHash });
+        pending.push(store.recordSuccess(customerId, provider, { providerId, payloadHash }));
+      }
+      if (pending.length >= PREFILL_BATCH) {
+        await Promise.all(pending);
+        pending = [];
       }
       if (performance.now() - lastLog > 15_000) {
         lastLog = performance.now();
         ctx.log(`nightly prefill: ${(i + 1).toLocaleString('en-US')} of ${lines.toLocaleString('en-US')} links recorded`);
       }
     }
+    await Promise.all(pending);
   } finally {
     await store.close();
   }
