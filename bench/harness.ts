@@ -362,6 +362,7 @@ export interface CliOptions {
 
 /** `node dist/cli.js <args>`. */
 export function spawnBuiltCli(args: readonly string[], options: CliOptions): CliChild {
+  if (!existsSync(CLI_PATH)) throw new Error(`${relative(process.cwd(), CLI_PATH)} does not exist: npm run build (npm run bench builds it first)`);
   const flags: string[] = [];
   if (options.peakRssFile !== undefined) flags.push('--import', pathToFileURL(benchEntry('nightly-peak-rss')).href);
   if (options.cpuProfile !== undefined) {
