@@ -1,4 +1,5 @@
 import type Bottleneck from 'bottleneck';
+import { executeJob, leanLimiter, leanStore, YIELDED, type Job, type LimiterCore } from './bottleneck-lean.js';
 import { SerialLock } from './serial-lock.js';
 
 /**
@@ -27,11 +28,16 @@ export const TUNED_VERSION = '2.19.5';
  *   what Bottleneck's would have resolved to (`undefined`); with one, Bottleneck's own trigger runs.
  * - **Leaner locks.** The submit and register locks (each job takes them two to four times) are a `SerialLock`: the same
  *   one-at-a-time, first-come order, without two async generators per task.
+ * - **Native async steps.** The store's submit, register and free, the limiter's queueing and freeing, and the start of
+ *   a job started here are bottleneck-lean.ts's: the same steps in the same order, as native async functions instead
+ *   of generators driven by a helper.
  */
 export function tuneLocalLimiter(limiter: Bottleneck): boolean {
   const internals = limiter as unknown as Internals;
   if (internals.version !== TUNED_VERSION || !hasShape(internals)) return false;
   internals._store.yieldLoop = yieldImmediately;
+  leanStore(internals._store, internals.BottleneckError);
+  leanLimiter(internals);
   startImmediately(internals);
   quietEvents(internals.Events);
   internals._submitLock = new SerialLock(internals.Promise);
@@ -39,17 +45,8 @@ export function tuneLocalLimiter(limiter: Bottleneck): boolean {
   return true;
 }
 
-const YIELDED: Promise<void> = Promise.resolve();
-
 function yieldImmediately(): Promise<void> {
   return YIELDED;
-}
-
-interface Job {
-  options: { id: string; expiration?: number | null };
-  retryCount: number;
-  doRun(): void;
-  doExecute(chained: unknown, clearGlobalState: () => boolean, run: (wait: number) => unknown, free: (...args: unknown[]) => unknown): Promise<unknown>;
 }
 
 interface EventsInternals {
@@ -57,18 +54,17 @@ interface EventsInternals {
   trigger(name: string, ...args: unknown[]): Promise<unknown>;
 }
 
-interface Internals {
+interface Internals extends LimiterCore {
   version?: unknown;
   Promise: PromiseConstructor;
   Events: EventsInternals;
-  _store: { yieldLoop: unknown };
+  _store: LimiterCore['_store'] & { yieldLoop: unknown };
   _submitLock: unknown;
   _registerLock: unknown;
   _limiter: unknown;
   _scheduled: Record<string, unknown>;
   _run(index: string, job: Job, wait: number): unknown;
   _clearGlobalState(index: string): boolean;
-  _free(index: string, job: Job, ...rest: unknown[]): unknown;
   jobStatus(id: string): string | null;
 }
 
@@ -76,16 +72,20 @@ const isFunction = (value: unknown): boolean => typeof value === 'function';
 
 /** The version string is checked first; this only guards against a limiter that claims it but was built otherwise. */
 function hasShape(limiter: Internals): boolean {
-  const { _store: store, Events: events, _submitLock: submit, _registerLock: register } = limiter;
+  const { _store: store, Events: events, _submitLock: submit, _registerLock: register, _queues: queues } = limiter;
   const lock = (value: unknown): boolean => isFunction((value as { schedule?: unknown } | undefined)?.schedule);
+  const methods = (of: object | undefined, names: readonly string[]): boolean =>
+    of !== undefined && of !== null && names.every((name) => isFunction((of as Record<string, unknown>)[name]));
   return (
-    isFunction(store?.yieldLoop) &&
-    isFunction(events?.trigger) &&
     typeof events?._events === 'object' &&
+    typeof store?.storeOptions === 'object' &&
+    typeof limiter.strategy === 'object' &&
     lock(submit) &&
     lock(register) &&
-    isFunction(limiter.Promise) &&
-    [limiter._run, limiter._clearGlobalState, limiter._free, limiter.jobStatus].every(isFunction)
+    methods(events, ['trigger']) &&
+    methods(queues, ['push', 'shiftLastFrom']) &&
+    methods(store, ['yieldLoop', 'check', 'conditionsCheck', 'strategyIsBlock', 'isBlocked', 'computePenalty', 'computeCapacity']) &&
+    methods(limiter, ['Promise', 'BottleneckError', '_run', '_clearGlobalState', '_free', '_addToQueue', '_drainAll', '_dropAllQueued', 'queued', 'empty', 'jobStatus'])
   );
 }
 
@@ -111,9 +111,9 @@ function startImmediately(limiter: Internals): void {
     job.doRun();
     const clearGlobalState = limiter._clearGlobalState.bind(limiter, index);
     const run = limiter._run.bind(limiter, index, job);
-    const free = limiter._free.bind(limiter, index, job);
+    const free = (options: Job['options'], eventInfo: unknown) => limiter._free(index, job, options, eventInfo);
     const timeout = setImmediate(() => {
-      if (limiter.jobStatus(job.options.id) === 'RUNNING') void job.doExecute(limiter._limiter, clearGlobalState, run, free);
+      if (limiter.jobStatus(job.options.id) === 'RUNNING') void executeJob(job, limiter._limiter, clearGlobalState, run, free);
     });
     return (limiter._scheduled[index] = { timeout, expiration: undefined, job });
   };

@@ -43,6 +43,31 @@ describe('Bottleneck tuned for our local limiters', () => {
     expect(tuned.most).toBe(2);
   });
 
+  it.each(['LEAK', 'OVERFLOW', 'OVERFLOW_PRIORITY', 'BLOCK'] as const)('drops what Bottleneck drops past its highWater (strategy %s)', async (name) => {
+    /** One job running until released, four more arriving with mixed priorities, at most one waiting. */
+    async function outcomes(tune: boolean): Promise<string[]> {
+      const strategy = Bottleneck.strategy[name];
+      const limiter = new Bottleneck({ maxConcurrent: 1, minTime: 0, highWater: 1, strategy, penalty: 10 });
+      if (tune) expect(tuneLocalLimiter(limiter)).toBe(true);
+      let open: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (open = resolve));
+      const settled = (['a', 'b', 'c', 'd', 'e'] as const).map((job, i) =>
+        limiter.schedule({ priority: [5, 5, 1, 9, 5][i] ?? 5 }, async () => (job === 'a' ? held.then(() => job) : job)).then(
+          (value) => `${value} ran`,
+          (error: unknown) => `${job} ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+      for (let i = 0; i < 1000 && limiter.counts().RECEIVED > 0; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      open();
+      const result = await Promise.all(settled);
+      await limiter.stop();
+      return result;
+    }
+    const bottleneck = await outcomes(false);
+    expect(await outcomes(true)).toEqual(bottleneck);
+    expect(bottleneck.some((outcome) => outcome.endsWith('dropped by Bottleneck'))).toBe(true);
+  });
+
   it('still spaces jobs by minTime and passes failures through', async () => {
     vi.useFakeTimers({ now: 0 });
     try {
