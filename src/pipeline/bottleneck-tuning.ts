@@ -40,6 +40,7 @@ export function tuneLocalLimiter(limiter: Bottleneck): boolean {
   leanLimiter(internals);
   startImmediately(internals);
   quietEvents(internals.Events);
+  quietQueueEvents(internals);
   internals._submitLock = new SerialLock(internals.Promise);
   internals._registerLock = new SerialLock(internals.Promise);
   return true;
@@ -55,6 +56,7 @@ interface EventsInternals {
 }
 
 interface Internals extends LimiterCore {
+  _queues: LimiterCore['_queues'] & { Events: EventsInternals };
   version?: unknown;
   Promise: PromiseConstructor;
   Events: EventsInternals;
@@ -84,6 +86,8 @@ function hasShape(limiter: Internals): boolean {
     lock(register) &&
     methods(events, ['trigger']) &&
     methods(queues, ['push', 'shiftLastFrom']) &&
+    methods(queues?.Events, ['trigger']) &&
+    typeof queues?.Events?._events === 'object' &&
     methods(store, ['yieldLoop', 'check', 'conditionsCheck', 'strategyIsBlock', 'isBlocked', 'computePenalty', 'computeCapacity']) &&
     methods(limiter, ['Promise', 'BottleneckError', '_run', '_clearGlobalState', '_free', '_addToQueue', '_drainAll', '_dropAllQueued', 'queued', 'empty', 'jobStatus'])
   );
@@ -96,6 +100,18 @@ const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 function quietEvents(events: EventsInternals): void {
   const trigger = events.trigger.bind(events);
   events.trigger = (name, ...args) => (events._events[name] == null && events._events.debug == null ? NOTHING : trigger(name, ...args));
+}
+
+/**
+ * The limiter's private queues trigger `leftzero` and `zero` whenever they fill or empty (about twice a job), for two
+ * listeners of Bottleneck's own that ref and unref the store's heartbeat timer (lib/Bottleneck.js:72), which exists
+ * only while a reservoir refresh or increase is set. Without one those listeners do nothing, and Bottleneck's trigger
+ * (an async generator per listener and per event, plus a debug event) is skipped.
+ */
+function quietQueueEvents(limiter: Internals): void {
+  const events = limiter._queues.Events;
+  const trigger = events.trigger.bind(events);
+  events.trigger = (name, ...args) => ((limiter._store as { heartbeat?: unknown }).heartbeat == null && events._events.debug == null ? NOTHING : trigger(name, ...args));
 }
 
 /**

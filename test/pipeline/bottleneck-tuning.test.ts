@@ -92,6 +92,13 @@ describe('Bottleneck tuned for our local limiters', () => {
     }
   });
 
+  it('still refills a reservoir on its heartbeat and runs what waited for it', async () => {
+    const limiter = new Bottleneck({ maxConcurrent: 2, minTime: 0, reservoir: 1, reservoirRefreshInterval: 20, reservoirRefreshAmount: 1, heartbeatInterval: 5 });
+    expect(tuneLocalLimiter(limiter)).toBe(true);
+    await expect(Promise.all([1, 2, 3].map((n) => limiter.schedule(async () => n)))).resolves.toEqual([1, 2, 3]);
+    await limiter.stop();
+  });
+
   it('still tells the listeners of its events, debug included', async () => {
     const limiter = new Bottleneck({ maxConcurrent: 1, minTime: 0 });
     tuneLocalLimiter(limiter);
