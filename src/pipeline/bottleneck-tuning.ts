@@ -25,7 +25,8 @@ export const TUNED_VERSION = '2.19.5';
  * - **Events nobody listens to cost nothing.** Each job triggers about a dozen events (received, queued, scheduled,
  *   executing, done, and a debug event for each and for every step), each an async generator with its promises,
  *   whether or not anything listens. With no listener for the event and none for `debug`, a trigger returns at once
- *   what Bottleneck's would have resolved to (`undefined`); with one, Bottleneck's own trigger runs.
+ *   what Bottleneck's would have resolved to (`undefined`); with one, Bottleneck's own trigger runs. The same goes for
+ *   the private queues' own two events while their listeners have nothing to do (`quietQueueEvents`).
  * - **Leaner locks.** The submit and register locks (each job takes them two to four times) are a `SerialLock`: the same
  *   one-at-a-time, first-come order, without two async generators per task.
  * - **Native async steps.** The store's submit, register and free, the limiter's queueing and freeing, and the start of
