@@ -22,7 +22,7 @@ export const DEFAULT_CONFIG_FILE = 'customer-sync.json';
 interface CredentialForms {
   /** The smallest set of string options the definition accepts (the form the file uses), in its shape's order. */
   used: string[];
-  /** Every other minimal set it accepts (Yativo's `accountId` + `appSecret` beside `token`). */
+  /** Every other minimal set it accepts (e.g. an `accountId` + `appSecret` beside a `token`). */
   alternatives: string[][];
 }
 
@@ -55,7 +55,7 @@ function subsetsBySize(keys: readonly string[]): string[][] {
   return all.sort((a, b) => a.length - b.length);
 }
 
-/** `invisible-collector` + `apiKey` → `INVISIBLE_COLLECTOR_API_KEY`. */
+/** `acme-billing` + `apiKey` → `ACME_BILLING_API_KEY`. */
 export function variableName(provider: string, key: string): string {
   const snake = (text: string): string => text.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
   return `${snake(provider)}_${snake(key)}`;

@@ -19,7 +19,7 @@ const OWN_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /**
  * A log line (pino's JSON) as a person reads it on a terminal: `[14:02:07] WARN: provider paused by a 429
- * provider=fatora waitMs=1000`, local time, one line per entry (an error's stack excepted), the level coloured when
+ * provider=acme waitMs=1000`, local time, one line per entry (an error's stack excepted), the level coloured when
  * `colorize`. A string value with a space or a quote is quoted, as in JSON.
  */
 export async function humanFormat(options: { colorize: boolean }): Promise<(line: string) => string> {

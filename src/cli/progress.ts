@@ -42,7 +42,7 @@ const NO_PROGRESS: Readonly<Progress> = { read: 0, invalid: 0, done: 0, sent: 0,
 /**
  * One status line, at most `columns - 1` characters wide (a line as wide as the terminal wraps on some terminals):
  *
- *     [████████░░░░░░░░░░░░] 41%  2.8/6.8 MB  read 1204  sent 4752  failed 2  invalid 1  85 records/s  0:14 elapsed  ETA 0:20  | yativo 1190  fatora 1188/2✗
+ *     [████████░░░░░░░░░░░░] 41%  2.8/6.8 MB  read 1204  sent 4752  failed 2  invalid 1  85 records/s  0:14 elapsed  ETA 0:20  | acme 1190  other 1188/2✗
  *
  * `read` counts records read from the input, `invalid` those of them that were not valid; `sent` and `failed` count
  * pushes, one per record and provider (a record sent to four providers counts four); records/s is the average, since
