@@ -1,6 +1,7 @@
 import { CUSTOMER_HEADER_RULES, type CsvColumn, type HeaderRules, parseHeader } from './csv-header.js';
 import { csvRows } from './csv-rows.js';
 import { inputError, type Input } from './input.js';
+import { setAtPath } from './record-path.js';
 import type { SourceRecord } from './types.js';
 
 const WHOLE_NUMBER = /^-?\d+$/;
@@ -10,10 +11,6 @@ function cellValue(cell: string, column: CsvColumn): unknown {
   if (!column.numeric || !WHOLE_NUMBER.test(cell)) return cell;
   const number = Number(cell);
   return Number.isSafeInteger(number) ? number : cell;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -30,19 +27,7 @@ export function rowToRecord(
     const cell = cells[index];
     if (cell === undefined || cell === '') continue;
     record ??= {};
-    let node = record;
-    const parents = column.path.slice(0, -1);
-    for (const key of parents) {
-      const child = node[key];
-      if (isObject(child)) {
-        node = child;
-      } else {
-        const created: Record<string, unknown> = {};
-        node[key] = created;
-        node = created;
-      }
-    }
-    node[column.path[column.path.length - 1] ?? ''] = cellValue(cell, column);
+    setAtPath(record, column.path, cellValue(cell, column));
   }
   return record;
 }

@@ -1,5 +1,6 @@
 import { closestPath } from '../model/suggest.js';
 import { CUSTOMER_HEADER_RULES, type CsvColumn, type HeaderRules } from './csv-header.js';
+import { setAtPath } from './record-path.js';
 
 /*
  * A query's columns are a CSV header by other means: the same names (dot paths such as `address.city`,
@@ -52,10 +53,6 @@ function fieldValue(value: unknown, column: CsvColumn): unknown {
   return value;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The record a row stands for: the object the customer's NDJSON line would parse to. NULL is an absent field (its
  * key left out); objects are made from dot paths, and only when one of their fields is present. A row of NULLs is
@@ -66,18 +63,7 @@ export function rowToRecord(values: readonly unknown[], columns: readonly CsvCol
   for (const [index, column] of columns.entries()) {
     const value = values[index];
     if (value === null || value === undefined) continue;
-    let node = record;
-    for (const key of column.path.slice(0, -1)) {
-      const child = node[key];
-      if (isObject(child)) {
-        node = child;
-      } else {
-        const created: Record<string, unknown> = {};
-        node[key] = created;
-        node = created;
-      }
-    }
-    node[column.path[column.path.length - 1] ?? ''] = fieldValue(value, column);
+    setAtPath(record, column.path, fieldValue(value, column));
   }
   return record;
 }
