@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { maskPersonalData } from '../errors/mask.js';
 import { redact } from '../errors/redact.js';
 import type { CustomerModel } from '../model/customer.js';
 import { CUSTOMER_HEADER_RULES, headerRulesFor, type CsvColumn } from './csv-header.js';
@@ -40,13 +41,16 @@ export function statementOf(options: Pick<PostgresSourceOptions, 'query' | 'tabl
   return query;
 }
 
-/** The server's message and, when it gives one, its hint; the URL's secrets taken out (a message may echo a DSN). */
+/**
+ * The server's message and, when it gives one, its hint; the URL's secrets taken out (a message may echo a DSN) and
+ * emails and phone numbers masked (a type error quotes the value it met, which may be a row's).
+ */
 function serverMessage(error: unknown, secrets: readonly string[]): string {
-  if (!(error instanceof Error)) return redact(String(error), secrets);
+  if (!(error instanceof Error)) return maskPersonalData(redact(String(error), secrets));
   const inner = error instanceof AggregateError && error.message === '' ? (error.errors[0] as unknown) : error;
   const base = inner instanceof Error ? inner.message || String((inner as { code?: unknown }).code ?? inner.name) : String(inner);
   const hint = (error as { hint?: unknown }).hint;
-  return redact(typeof hint === 'string' && hint !== '' ? `${base} (hint: ${hint})` : base, secrets);
+  return maskPersonalData(redact(typeof hint === 'string' && hint !== '' ? `${base} (hint: ${hint})` : base, secrets));
 }
 
 class PostgresRow implements UnparsedLine {

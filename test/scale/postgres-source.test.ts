@@ -200,6 +200,16 @@ describe('sync from PostgreSQL', () => {
     expectNoSecret(result.stdout, result.stderr);
   });
 
+  it("masks a row's email that the server's error message quotes", async () => {
+    // The cast fails on the first row, and PostgreSQL quotes the value it could not read.
+    const query = `SELECT id, email::int AS "vatNumber" FROM few ORDER BY id`;
+    const result = await cli(['sync', '--config', config, '--input', urlWithPassword(), '--query', query, '--json'], { cwd: work.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid input syntax for type integer');
+    expect(result.stderr).not.toMatch(/person\d+@example\.com/);
+    expectNoSecret(result.stdout, result.stderr);
+  });
+
   it('stops with exit 2 on a server it cannot reach, naming host:port/database but not the password', async () => {
     const result = await cli(['sync', '--config', config, '--input', `postgresql://app:${PASSWORD}@127.0.0.1:1/crm`, '--table', 'customers'], {
       cwd: work.dir,
