@@ -1,12 +1,13 @@
 import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../provider-id.js';
-import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore } from './store.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore, StoredWatermark, WatermarkKey, WatermarkStore } from './store.js';
 
 /** State for one process: what `push` uses unless a persistent store is given. */
-export class MemoryStateStore implements StateStore {
+export class MemoryStateStore implements StateStore, WatermarkStore {
   readonly #links = new Map<string, LinkState>();
   /** `provider \0 providerId` → the customers whose link there has that id, kept with `#links`. */
   readonly #byProviderId = new Map<string, Set<string>>();
+  readonly #watermarks = new Map<string, StoredWatermark>();
 
   #key(provider: ProviderId, id: string): string {
     return `${provider}\u0000${id}`;
@@ -72,9 +73,19 @@ export class MemoryStateStore implements StateStore {
     return { links, rawLine: false };
   }
 
+  async getWatermark(key: WatermarkKey): Promise<StoredWatermark | undefined> {
+    const found = this.#watermarks.get(JSON.stringify([key.input, key.source, key.column]));
+    return found === undefined ? undefined : { ...found };
+  }
+
+  async setWatermark(key: WatermarkKey, watermark: StoredWatermark): Promise<void> {
+    this.#watermarks.set(JSON.stringify([key.input, key.source, key.column]), { value: watermark.value, type: watermark.type });
+  }
+
   async close(): Promise<void> {
     this.#links.clear();
     this.#byProviderId.clear();
+    this.#watermarks.clear();
   }
 
   #update(customerId: string, provider: ProviderId, change: (link: LinkState) => LinkState): void {

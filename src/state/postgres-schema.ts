@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { minimiseStoredIntent } from './legacy-intents.js';
 import { PostgresStateError } from './postgres-errors.js';
+import { watermarksTable } from './postgres-watermarks.js';
 
 /** The schema layout this build reads and writes (`meta.schema_version`). */
-export const PG_SCHEMA_VERSION = 2;
+export const PG_SCHEMA_VERSION = 3;
 
 /** Where the state lives unless `open` is told otherwise. */
 export const DEFAULT_SCHEMA = 'customer_sync';
@@ -46,6 +47,8 @@ const MIGRATIONS: ReadonlyArray<(client: pg.ClientBase, s: string) => Promise<un
     await client.query(`CREATE INDEX links_provider_id ON ${s}.links (provider, provider_id) WHERE provider_id IS NOT NULL`);
     await minimiseIntents(client, s);
   },
+  // v3 (SQLite's v5): the watermarks of `sync --since-last-run` (see postgres-watermarks.ts).
+  (client, s) => client.query(watermarksTable(s)),
 ];
 
 /** Rows rewritten per read by the v2 migration. */

@@ -8,8 +8,9 @@ import { checkIntegrity } from './postgres-integrity.js';
 import { lockTimeout, withAdvisoryLock, type LinkLock, type LockOptions } from './postgres-lock.js';
 import { advisoryKey, DEFAULT_SCHEMA, migrateSchema, quoteSchema } from './postgres-schema.js';
 import { linkSql, type Row } from './postgres-sql.js';
+import { postgresWatermarks } from './postgres-watermarks.js';
 import type { AttentionRecord, LinkKey, Resolution } from './sqlite-store.js';
-import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore } from './store.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, StateStore, StoredWatermark, WatermarkKey, WatermarkStore } from './store.js';
 
 export { IntentConflictError, LinkBusyError, PostgresStateError } from './postgres-errors.js';
 export { DEFAULT_SCHEMA, PG_SCHEMA_VERSION } from './postgres-schema.js';
@@ -38,7 +39,7 @@ const CLAIM_ATTEMPTS = 10;
  * Every write commits before its promise resolves, with `synchronous_commit` at least `local`. Errors reaching
  * the server are `PostgresStateError`s naming `host:port/database`, never the password.
  */
-export class PostgresStateStore implements StateStore {
+export class PostgresStateStore implements StateStore, WatermarkStore {
   /** Marks the intents this store records: `recordIntent` replaces only these. */
   readonly writerId = randomUUID();
   readonly #pool: pg.Pool;
@@ -47,6 +48,7 @@ export class PostgresStateStore implements StateStore {
   readonly #sql: ReturnType<typeof linkSql>;
   /** The statements on one customer's links (the primary key serves them): `$1` customer id. */
   readonly #customerSql: { linksOf: string; forget: string };
+  readonly #watermarks: ReturnType<typeof postgresWatermarks>;
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -65,6 +67,7 @@ export class PostgresStateStore implements StateStore {
       linksOf: `SELECT ${columns} FROM ${s}.links WHERE customer_id = $1 ORDER BY provider`,
       forget: `DELETE FROM ${s}.links WHERE customer_id = $1 RETURNING ${columns}`,
     };
+    this.#watermarks = postgresWatermarks(s, (text, values) => this.#query(text, values));
   }
 
   /** `host:port/database` of the server, for messages. */
@@ -223,6 +226,14 @@ export class PostgresStateStore implements StateStore {
       return this.withLock(customerId, provider, () => erase(next + 1));
     };
     return { links: await erase(0), rawLine: false };
+  }
+
+  async getWatermark(key: WatermarkKey): Promise<StoredWatermark | undefined> {
+    return this.#watermarks.get(key);
+  }
+
+  async setWatermark(key: WatermarkKey, watermark: StoredWatermark): Promise<void> {
+    await this.#watermarks.set(key, watermark);
   }
 
   /** This store's invariants and the server's (see postgres-integrity.ts), on one snapshot; empty when all is well. */

@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { minimiseStoredIntent } from './legacy-intents.js';
 import { makeDirectory } from './make-directory.js';
+import { WATERMARKS_TABLE } from './sqlite-watermarks.js';
 
 /** The schema this build reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** How long a write waits for another process holding the database lock before it fails. */
 export const BUSY_TIMEOUT_MS = 15_000;
@@ -64,6 +65,9 @@ const MIGRATIONS: readonly Migration[] = [
         WHERE customer_id IS NOT NULL AND raw_key IS NOT NULL;
       DROP TABLE raw_lines_v3;`);
   },
+  // v5: the watermarks of `sync --since-last-run` (see sqlite-watermarks.ts), one per (input without credentials,
+  // sha256 of the query or table, column); the value is text, with the PostgreSQL type it is bound as.
+  WATERMARKS_TABLE,
 ];
 
 /** A v3 `raw_hash` (a sha256 digest in base64url, 43 characters) as a v4 key: its first 16 bytes. */

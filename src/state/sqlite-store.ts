@@ -4,7 +4,8 @@ import type { ProviderId } from '../provider-id.js';
 import { RAW_KEY_BYTES } from './raw-line-index.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
 import { openStateDatabase, stateFileError } from './sqlite-schema.js';
-import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, RawLineStore, StateStore } from './store.js';
+import { prepareWatermarks } from './sqlite-watermarks.js';
+import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, RawLineStore, StateStore, StoredWatermark, WatermarkKey, WatermarkStore } from './store.js';
 
 export { SCHEMA_VERSION, StateFileError } from './sqlite-schema.js';
 
@@ -110,7 +111,7 @@ export const LINKED_TO_SQL = 'SELECT customer_id FROM links WHERE provider = ? A
  * Confirmations and failures are group-committed: those recorded in one turn of the event loop share a transaction,
  * and each resolves once it committed (see `#enqueue`).
  */
-export class SqliteStateStore implements StateStore, RawLineStore {
+export class SqliteStateStore implements StateStore, RawLineStore, WatermarkStore {
   readonly #db: Database.Database;
   readonly #sql;
   readonly #getMany: (keys: readonly LinkKey[]) => Map<string, LinkState>;
@@ -122,6 +123,7 @@ export class SqliteStateStore implements StateStore, RawLineStore {
   /** Confirmations and failures waiting for their group's transaction (see `#enqueue`). */
   #group: Group | undefined;
   readonly #forget: (customerId: string) => ForgottenCustomer;
+  readonly #watermarks: ReturnType<typeof prepareWatermarks>;
 
   private constructor(
     db: Database.Database,
@@ -223,6 +225,7 @@ export class SqliteStateStore implements StateStore, RawLineStore {
       return { links, rawLine };
     });
     this.#integrityCheck = prepareIntegrityCheck(db);
+    this.#watermarks = prepareWatermarks(db);
   }
 
   /**
@@ -338,6 +341,15 @@ export class SqliteStateStore implements StateStore, RawLineStore {
 
   recordRawLines(entries: ReadonlyArray<readonly [customerId: string, key: Uint8Array | null]>): Uint8Array[] {
     return this.#guard(() => (entries.length > 0 ? this.#recordRaw(entries) : []));
+  }
+
+  async getWatermark(key: WatermarkKey): Promise<StoredWatermark | undefined> {
+    return this.#guard(() => this.#watermarks.get(key));
+  }
+
+  /** Written after the confirmations waiting for their group (`#guard` commits them first). */
+  async setWatermark(key: WatermarkKey, watermark: StoredWatermark): Promise<void> {
+    this.#guard(() => this.#watermarks.set(key, watermark));
   }
 
   /** SQLite's own integrity check plus this store's invariants; empty when all is well. */

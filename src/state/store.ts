@@ -113,3 +113,30 @@ export interface RawLineStore {
 export function isRawLineStore(store: StateStore): store is StateStore & RawLineStore {
   return typeof (store as Partial<RawLineStore>).loadRawLineKeys === 'function';
 }
+
+/**
+ * Which incremental read a watermark belongs to (`sync --since-last-run`): the input without credentials, the
+ * sha256 (hex) of the query text or of the quoted table name, and the column. Never a password.
+ */
+export interface WatermarkKey {
+  input: string;
+  source: string;
+  column: string;
+}
+
+/** A watermark as the state keeps it: the column's value as PostgreSQL prints it, and its type (`format_type`). */
+export interface StoredWatermark {
+  value: string;
+  type: string;
+}
+
+/** A store that keeps the watermarks of `sync --since-last-run`; every store this package ships does. */
+export interface WatermarkStore {
+  getWatermark(key: WatermarkKey): Promise<StoredWatermark | undefined>;
+  /** Replaces the key's watermark in one write. */
+  setWatermark(key: WatermarkKey, watermark: StoredWatermark): Promise<void>;
+}
+
+export function isWatermarkStore(store: StateStore): store is StateStore & WatermarkStore {
+  return typeof (store as Partial<WatermarkStore>).getWatermark === 'function';
+}

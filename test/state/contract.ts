@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers.js';
 import { payloadHash } from '../../src/push/hash.js';
-import type { CreateIntent, FailureRecord, StateStore } from '../../src/state/store.js';
+import { isWatermarkStore, type CreateIntent, type FailureRecord, type StateStore } from '../../src/state/store.js';
 
 /** The update body the fixture's `updateHash` is the hash of. */
 export const FIXTURE_UPDATE_BODY = { name: 'Zoë O\'Brien "the 2nd"', nested: { deep: [1, { two: 2.5 }] } };
@@ -262,6 +262,24 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sta
     it('can be closed twice', async () => {
       await store.close();
       await expect(store.close()).resolves.toBeUndefined();
+    });
+
+    describe('watermarks (sync --since-last-run)', () => {
+      const key = { input: 'postgresql://db.internal:5432/crm', source: 'f'.repeat(64), column: 'updated_at' };
+
+      it('keeps one watermark per input, source and column, replaced as a whole', async () => {
+        if (!isWatermarkStore(store)) throw new Error(`${name} keeps no watermarks`);
+        expect(await store.getWatermark(key)).toBeUndefined();
+        await store.setWatermark(key, { value: '2026-12-01 10:00:00.123456+00', type: 'timestamp with time zone' });
+        await store.setWatermark({ ...key, column: 'id' }, { value: '41', type: 'bigint' });
+        await store.setWatermark({ ...key, source: 'e'.repeat(64) }, { value: 'x', type: 'text' });
+        await store.setWatermark({ ...key, input: 'postgresql://db.internal:5432/other' }, { value: 'y', type: 'text' });
+        expect(await store.getWatermark(key)).toEqual({ value: '2026-12-01 10:00:00.123456+00', type: 'timestamp with time zone' });
+        expect(await store.getWatermark({ ...key, column: 'id' })).toEqual({ value: '41', type: 'bigint' });
+        await store.setWatermark(key, { value: "O'Brien ü \\ \"x\"", type: 'text' });
+        expect(await store.getWatermark(key)).toEqual({ value: "O'Brien ü \\ \"x\"", type: 'text' });
+        expect(await store.getWatermark({ ...key, column: 'Updated_At' })).toBeUndefined();
+      });
     });
   });
 }

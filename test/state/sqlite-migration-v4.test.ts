@@ -58,7 +58,7 @@ describe('SqliteStateStore migration from schema 3 to 4', () => {
     }
     raw(path, (db) => {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      expect(SCHEMA_VERSION).toBe(4);
+      expect(SCHEMA_VERSION).toBe(5);
       const rows = db.prepare(`SELECT customer_id, typeof(raw_key) AS type, length(raw_key) AS bytes FROM raw_lines ORDER BY customer_id`).all();
       // cus_x's value was no digest: it matched no line ever hashed, and is gone.
       expect(rows).toEqual([

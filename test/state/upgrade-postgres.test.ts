@@ -137,6 +137,23 @@ describe('a PostgreSQL state written by release 6b197ff', () => {
     expect(await contents(schema)).toEqual(once);
   });
 
+  it('gets the watermarks table of schema 3 on opening, its links kept', async () => {
+    const schema = await restoreFixture();
+    const key = { input: 'postgresql://db.internal:5432/crm', source: 'a'.repeat(64), column: 'updated_at' };
+    await withStore(schema, async (store) => {
+      expect(await store.getWatermark(key)).toBeUndefined();
+      await store.setWatermark(key, { value: '2026-12-01 10:00:00.123456+00', type: 'timestamp with time zone' });
+      expect(await store.integrityCheck()).toEqual([]);
+    });
+    const { meta, links } = await contents(schema);
+    expect((meta as unknown[][])[0]?.[1]).toBe(3);
+    expect(links).toHaveLength(LINKS.length);
+    await withStore(schema, async (store) => {
+      expect(await store.getWatermark(key)).toEqual({ value: '2026-12-01 10:00:00.123456+00', type: 'timestamp with time zone' });
+      await expectFixtureKept(store, PG_UPDATED_AT_ISO);
+    });
+  });
+
   it("is resumed by the current delivery, though another worker's store recorded its intents", async () => {
     const schema = await restoreFixture();
     const store = await open(schema);
