@@ -15,6 +15,23 @@ export interface RequestEvent {
   attempt: number;
 }
 
+/**
+ * An attempt's answer came back (any status), or the request failed without one. Emitted only while something
+ * listens: timing every request would cost the hot path of a pipeline nobody measures.
+ */
+export interface ResponseEvent {
+  provider: ProviderId;
+  customerId: string | undefined;
+  method: HttpMethod;
+  path: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The HTTP status; undefined when no answer came (connection refused or reset, timeout). */
+  status: number | undefined;
+  /** From the request leaving (after the limiter) to its answer read in full, or to its failure. */
+  durationMs: number;
+}
+
 /** An attempt failed and will be tried again after `delayMs`. */
 export interface RetryEvent {
   provider: ProviderId;
@@ -52,6 +69,7 @@ export interface ResultEvent {
 
 export interface SyncEventMap {
   request: [RequestEvent];
+  response: [ResponseEvent];
   retry: [RetryEvent];
   rateLimit: [RateLimitEvent];
   rateAdjusted: [RateAdjustedEvent];

@@ -146,13 +146,30 @@ export class ProviderPipeline {
         }
         this.events.emit('request', { provider, customerId: ctx.customerId, method: spec.method, path: spec.path, attempt });
         if (ctx.stats) ctx.stats.requests += 1;
-        return { response: await this.http.request(spec, headers), token };
+        // Timed only for a listener (metrics): two clock reads and an event a request are the hot path's to save.
+        if (this.events.listenerCount('response') === 0) return { response: await this.http.request(spec, headers), token };
+        return { response: await this.timedRequest(spec, headers, ctx, attempt), token };
       });
     } catch (error) {
       if (error instanceof TokenFailure && error.outcome === 'auth') {
         throw this.halt(`token exchange ${error.message}`, error.status, error.body, spec, ctx);
       }
       throw classifyThrown(error, spec.retrySafe, this.context(spec, ctx));
+    }
+  }
+
+  /** `http.request`, with a `response` event saying how long it took and how it ended. */
+  private async timedRequest(spec: RequestSpec, headers: Record<string, string>, ctx: SendContext, attempt: number): Promise<HttpResponse> {
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const response = await this.http.request(spec, headers);
+      status = response.status;
+      return response;
+    } finally {
+      const { provider } = this.config;
+      const durationMs = performance.now() - started;
+      this.events.emit('response', { provider, customerId: ctx.customerId, method: spec.method, path: spec.path, attempt, status, durationMs });
     }
   }
 

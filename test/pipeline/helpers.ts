@@ -54,6 +54,7 @@ export function makePipeline(overrides: Partial<PipelineConfig> = {}, hooks: Pip
   const pauses: number[] = [];
   const emitted: { [K in keyof SyncEventMap]: SyncEventMap[K][0][] } = {
     request: [],
+    response: [],
     retry: [],
     rateLimit: [],
     rateAdjusted: [],
