@@ -10,10 +10,12 @@ import { exitCodeFor, LIST_CAP, type PlannedRequest, type SyncReport } from '../
 import { describeLikely, UnusableInputError, WRONG_FORMAT_RECORDS } from '../job/input-check.js';
 import { rawFingerprint } from '../job/raw-lines.js';
 import { engineDelivery, planDelivery, runSync, type Delivery, type RunSyncReport, type Selection } from '../job/run-sync.js';
+import { startSinceLastRun, type RunWatermark } from '../job/watermark-run.js';
 import type { ProviderId } from '../provider-id.js';
 import { planTarget } from '../push/plan.js';
 import { isPostgresInput, openSource, SOURCE_FORMATS, SourceError, type SourceKind } from '../sources/index.js';
 import { redactUrl } from '../errors/redact.js';
+import { parsePushUrl } from '../metrics/push-url.js';
 import { engineFor } from '../config/runtime.js';
 import { DEFAULT_STATE, openState } from '../config/state-open.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV, type QueueLocation } from '../queue/settings.js';
@@ -35,6 +37,8 @@ export interface SyncFlags {
   query?: string | undefined;
   /** With a `postgresql://` input: the table whose rows are the records. */
   table?: string | undefined;
+  /** With a `postgresql://` input: only the rows whose COLUMN is at or above the last run's watermark. */
+  sinceLastRun?: string | undefined;
   state?: string | undefined;
   report?: string | undefined;
   only?: string | undefined;
@@ -49,6 +53,8 @@ export interface SyncFlags {
   queue?: boolean | undefined;
   /** An input with no record is a run of nothing (exit 0) instead of exit 2. */
   allowEmpty?: boolean | undefined;
+  /** Push the run's metrics to this Pushgateway at its end. */
+  metricsPush?: string | undefined;
 }
 
 /**
@@ -57,6 +63,8 @@ export interface SyncFlags {
  * for `customer-sync worker` processes (`--queue`), or planned (`--dry-run`, with or without `--queue`).
  */
 export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> {
+  const pushTo = flags.metricsPush === undefined ? undefined : parsePushUrl(flags.metricsPush);
+  if (pushTo && flags.dryRun) throw new UsageError('--metrics-push does not apply with --dry-run: a plan sends nothing to measure');
   // The workers deliver with the state of their config: a coordinator reading another one would skip lines, or plan
   // a dry run, against links the workers never see.
   if (flags.queue && flags.state !== undefined) throw new UsageError('--state does not apply with --queue: the workers use the state of their config');
@@ -68,7 +76,8 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
   const reportPath = flags.report === undefined ? undefined : resolve(io.cwd, flags.report);
   if (reportPath !== undefined) prepareReportDirectory(reportPath);
   // The config's model: providerIds (and CSV columns) of its providers of the user's own are known fields.
-  const source = await openSource({
+  const since = flags.sinceLastRun === undefined ? undefined : await openSinceLastRunSource(flags, io, loaded.model);
+  const source = since?.source ?? await openSource({
     input: resolveInput(flags.input, io),
     format: flags.format,
     query: flags.query,
@@ -94,7 +103,12 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     ? await createTerminalLogger(flags.logLevel ?? 'warn', (text) => bar.log(text), { colorize: !io.env.NO_COLOR })
     : createLogger(flags.logLevel ?? 'warn', io.stderr);
   let opened: Opened;
+  let watermark: RunWatermark | undefined;
   try {
+    // Rows of --only or --customers are not confirmed at every provider, and a dry run confirms nothing: they read
+    // from the stored watermark and leave it.
+    const save = flags.dryRun !== true && only === undefined && customers === undefined;
+    if (since) watermark = await startSinceLastRun({ ...since, store, full: flags.full === true, save, warn: (message) => log.warn(message) });
     opened = await openDelivery(flags, { loaded, store, location, selection: { only, full: flags.full }, log, env: io.env });
   } catch (error) {
     await source.close();
@@ -102,6 +116,8 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     throw error;
   }
   const { delivery } = opened;
+  // prom-client loads only for a run that pushes.
+  const metrics = pushTo && new (await import('../metrics/run.js')).SyncRunMetrics(opened.events);
 
   const stop = new AbortController();
   const unsubscribe = io.onStop?.(() => {
@@ -133,7 +149,9 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
       signal: stop.signal,
       onProgress: bar?.update,
       onPlanned,
-      refuseEmpty: flags.allowEmpty !== true,
+      // A night with no row at or above the watermark has nothing to sync: not an input that cannot be meant.
+      refuseEmpty: flags.allowEmpty !== true && watermark?.from === undefined,
+      watermark,
     });
   } catch (error) {
     bar?.erase();
@@ -170,7 +188,10 @@ export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> 
     const more = notFound.length > 20 ? ` and ${notFound.length - 20} more` : '';
     writeLine(io.stderr, `customer-sync: warning: --customers: the input holds no record of ${shown}${more}`);
   }
-  return Math.max(exitCodeFor(report, flags.strict === true), notFound.length > 0 ? 1 : 0);
+  const code = Math.max(exitCodeFor(report, flags.strict === true), notFound.length > 0 ? 1 : 0);
+  const warning = pushTo && (await metrics?.push(pushTo, report, code));
+  if (warning) writeLine(io.stderr, `customer-sync: warning: ${warning}`);
+  return code;
 }
 
 interface Opened {
@@ -179,6 +200,8 @@ interface Opened {
   stopping: string;
   /** Closes the delivery and the state. */
   close(): Promise<void>;
+  /** The engine's, when this process sends. */
+  events?: SyncEvents | undefined;
 }
 
 async function openDelivery(
@@ -214,6 +237,7 @@ async function openDelivery(
   logEngineEvents(engine.events, log);
   return {
     delivery: engineDelivery(engine, selection),
+    events: engine.events,
     stopping: 'stopping: finishing the records in flight, then writing the state and the report',
     // The engine closes the state too.
     close: () => engine.close(),
@@ -258,9 +282,23 @@ function explainSource(error: unknown): never {
 
 const FORMAT_NAMES: Readonly<Record<SourceKind, string>> = { ndjson: 'NDJSON', csv: 'CSV', json: 'a JSON array', postgresql: 'PostgreSQL rows' };
 
-/** The report of a PostgreSQL input: each invalid record's `row` (its place in the result) where a file's says `line`. */
-function withRows(report: RunSyncReport): Omit<RunSyncReport, 'invalid'> & { invalid: Array<Omit<RunSyncReport['invalid'][number], 'line'> & { row: number }> } {
-  return { ...report, invalid: report.invalid.map(({ line, ...rest }) => ({ row: line, ...rest })) };
+/** The report of a PostgreSQL input: each invalid record's `line` is its row number (DESIGN §6), also given as `row`. */
+function withRows(report: RunSyncReport): Omit<RunSyncReport, 'invalid'> & { invalid: Array<RunSyncReport['invalid'][number] & { row: number }> } {
+  return { ...report, invalid: report.invalid.map(({ line, ...rest }) => ({ line, row: line, ...rest })) };
+}
+
+/** `--since-last-run`: a PostgreSQL input read in the column's order; pg loads only here. */
+async function openSinceLastRunSource(flags: SyncFlags, io: CliIo, model: LoadedConfig['model']) {
+  const { openSinceLastRun } = await import('../sources/postgres-since.js');
+  return openSinceLastRun({
+    input: resolveInput(flags.input, io),
+    format: flags.format,
+    query: flags.query,
+    table: flags.table,
+    env: io.env,
+    model,
+    column: flags.sinceLastRun ?? '',
+  }).catch(explainSource);
 }
 
 /** An input the run cannot use at all (exit 2), said with what to do about it; any other error as it is. */
