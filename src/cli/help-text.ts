@@ -31,3 +31,14 @@ Reading from PostgreSQL:
   (exit 2). Credentials come from \${VAR}s in the URL (quote it so the shell leaves them) or the libpq variables
   PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; the password never appears in messages or the report.
   Invalid records are reported by row number (1-based, in the result's order).`;
+
+/** The end of `customer-sync serve --help`. */
+export const SERVE_HELP = `
+Endpoints (JSON; /v1/* need "Authorization: Bearer <token>", one of the config's serve.tokens):
+  POST /v1/customers   validate and push one customer: 200 with one outcome per provider (also when some failed),
+                       422 listing every issue of an invalid record; with --queue, 202 {"jobId"}
+  GET  /v1/jobs/{id}   with --queue: waiting, active, completed (with the outcomes) or failed; 404 unknown
+  GET  /healthz        200 while serving, 503 once stopping (no token)
+  GET  /openapi.json   the OpenAPI 3 document of the above (no token)
+Bodies above serve.maxBodyBytes (default 1048576) get 413. SIGINT/SIGTERM: new connections are refused, requests
+in flight finish, then it exits 0. Without --queue it keeps the config's "state" (one process for a SQLite file).`;

@@ -29,6 +29,15 @@ export interface SyncConfig {
   state?: string;
   /** `redis://…`: provider limits shared by every process, and the queue of `enqueue`/`worker`/`sync --queue`. */
   redis?: string;
+  /** `customer-sync serve`: the bearer tokens it accepts and its body size limit. */
+  serve?: ServeConfig;
+}
+
+export interface ServeConfig {
+  /** Accepted bearer tokens (`"${SERVE_TOKEN}"`); several let a token be rotated without downtime. */
+  tokens?: string[];
+  /** @default 1048576 */
+  maxBodyBytes?: number;
 }
 
 export interface LoadedConfig {
@@ -66,6 +75,13 @@ const configSchema = z.strictObject({
   redis: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  serve: z
+    .strictObject({
+      // A short token can be guessed: 16 characters at least (`openssl rand -hex 32` makes 64).
+      tokens: z.array(z.string().min(16, 'must be at least 16 characters')).optional(),
+      maxBodyBytes: z.number().int().min(1, 'must be at least 1').optional(),
+    })
     .optional(),
 });
 
