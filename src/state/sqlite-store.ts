@@ -3,6 +3,7 @@ import { maskPersonalData } from '../errors/mask.js';
 import type { ProviderId } from '../provider-id.js';
 import { RAW_KEY_BYTES } from './raw-line-index.js';
 import { prepareIntegrityCheck } from './sqlite-integrity.js';
+import { prepareRawKeyLoader } from './sqlite-raw-keys.js';
 import { openStateDatabase, stateFileError } from './sqlite-schema.js';
 import { prepareWatermarks } from './sqlite-watermarks.js';
 import type { CreateIntent, CustomerLink, FailureRecord, ForgottenCustomer, LinkState, RawLineStore, StateStore, StoredWatermark, WatermarkKey, WatermarkStore } from './store.js';
@@ -60,27 +61,6 @@ interface Group {
  * among them) must not leave every confirmation waiting for a clock nobody advances.
  */
 const nextTurn: (run: () => void) => void = globalThis.setImmediate;
-
-/** Rows of `raw_lines` a query of `loadRawLineKeys` reads. */
-const RAW_KEYS_PAGE = 65_536;
-
-/**
- * A page of keys (the first, or the one after a customer id) as one blob, with its row count and its last customer
- * id. In a UTF-8 database `group_concat` appends each blob's bytes as they are (NULs and invalid UTF-8 included:
- * tested) and the CAST hands them back as a blob; in a UTF-16 one it does not, so they go through hex there (about
- * twice the time: 0.2–0.3 s against 0.35–0.55 s for a million keys at load 7 here).
- */
-function rawKeysSql(db: Database.Database, where: string): string {
-  const concat = db.pragma('encoding', { simple: true }) === 'UTF-8' ? `CAST(group_concat(raw_key, '') AS BLOB)` : `unhex(group_concat(hex(raw_key), ''))`;
-  return `SELECT ${concat} AS keys, count(*) AS n, max(customer_id) AS last
-    FROM (SELECT customer_id, raw_key FROM raw_lines ${where} ORDER BY customer_id LIMIT ?)`;
-}
-
-interface RawKeysPage {
-  keys: Buffer | null;
-  n: number;
-  last: string | null;
-}
 
 interface FailureParams {
   customerId: string;
@@ -159,8 +139,6 @@ export class SqliteStateStore implements StateStore, RawLineStore, WatermarkStor
         `UPDATE links SET intent = NULL, last_failure = NULL, updated_at = ? WHERE customer_id = ? AND provider = ?`,
       ),
       attention: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM links WHERE ${NEEDS_ATTENTION} ORDER BY provider, customer_id`),
-      rawKeysFirst: db.prepare<[number], RawKeysPage>(rawKeysSql(db, '')),
-      rawKeysAfter: db.prepare<[string, number], RawKeysPage>(rawKeysSql(db, 'WHERE customer_id > ?')),
       rememberRaw: db.prepare<[string, Uint8Array]>(
         `INSERT INTO raw_lines (customer_id, raw_key) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET raw_key = excluded.raw_key`,
       ),
@@ -194,18 +172,7 @@ export class SqliteStateStore implements StateStore, RawLineStore, WatermarkStor
       }
       return removed;
     });
-    this.#loadRawKeys = db.transaction(() => {
-      const pieces: Uint8Array[] = [];
-      let page = this.#sql.rawKeysFirst.get(RAW_KEYS_PAGE);
-      while (page?.keys != null && page.last !== null) {
-        // Every row's CHECK makes its key 16 bytes: any other length is bytes lost or added on the way.
-        if (page.keys.length !== page.n * RAW_KEY_BYTES) throw new Error(`${page.n} raw-line keys read back as ${page.keys.length} bytes`);
-        pieces.push(page.keys);
-        if (page.keys.length < RAW_KEYS_PAGE * RAW_KEY_BYTES) break;
-        page = this.#sql.rawKeysAfter.get(page.last, RAW_KEYS_PAGE);
-      }
-      return pieces;
-    });
+    this.#loadRawKeys = prepareRawKeyLoader(db);
     this.#writeGroup = db.transaction((writes: ReadonlyArray<() => void>) => {
       for (const write of writes) write();
     });
@@ -330,11 +297,7 @@ export class SqliteStateStore implements StateStore, RawLineStore, WatermarkStor
     });
   }
 
-  /**
-   * Every remembered line's key, read in one transaction, `RAW_KEYS_PAGE` rows a query. Each page comes back as
-   * ONE blob built inside SQLite (see `rawKeysSql`): a million keys load in 0.2–0.3 s on a loaded machine here, where
-   * a Buffer per row (`.all()`, `.iterate()`) took 2.6–4.6 s; a page bounds what SQLite builds at once to ~1 MB.
-   */
+  /** Every remembered line's key, in a few blobs read in one transaction (see `prepareRawKeyLoader`). */
   loadRawLineKeys(): Uint8Array[] {
     return this.#guard(() => this.#loadRawKeys());
   }
