@@ -2,7 +2,7 @@ import type { csvRecords as readCsv } from './csv.js';
 import { openInput, resolveFormat, type Input } from './input.js';
 import type { jsonArrayRecords as readJsonArray } from './json-array.js';
 import { DEFAULT_MAX_RECORD_BYTES } from './limits.js';
-import { ndjsonBatches } from './ndjson.js';
+import { ndjsonBatches, NDJSON_READ_BYTES } from './ndjson.js';
 import type { CustomerModel } from '../model/customer.js';
 import { headerRulesFor } from './csv-header.js';
 import { SourceError } from './errors.js';
@@ -90,7 +90,8 @@ export async function openSource(options: OpenSourceOptions): Promise<Source> {
   }
   const format = resolveFormat(options.input, options.format);
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const input = await openInput(options.input, options.stdin);
+  // CSV and JSON parse every record as they read it: the reads are no share of their cost worth a larger buffer.
+  const input = await openInput(options.input, options.stdin, format === 'ndjson' ? NDJSON_READ_BYTES : undefined);
   const read = batchesOf(format, input, maxRecordBytes, options.model);
   let first: IteratorResult<readonly SourceItem[], void> | undefined;
   if (format !== 'ndjson') {

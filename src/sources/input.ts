@@ -69,8 +69,15 @@ function reason(error: unknown): string {
   return (code !== undefined && REASONS[code]) || code || 'read failed';
 }
 
-/** Opens a file (checked now: a missing or unreadable file throws here) or standard input. */
-export async function openInput(input: string, stdin?: NodeJS.ReadableStream): Promise<Input> {
+/** What a chunk handed on holds at most: what the parsers, their size caps and the progress display are made for. */
+const HAND_ON_BYTES = 64 * 1024;
+
+/**
+ * Opens a file (checked now: a missing or unreadable file throws here) or standard input. A file is read `readBytes`
+ * at a time (node's 64 KiB when not given) and handed on in chunks of at most 64 KiB, so fewer, larger reads change
+ * nothing downstream; standard input comes as its stream gives it.
+ */
+export async function openInput(input: string, stdin?: NodeJS.ReadableStream, readBytes?: number): Promise<Input> {
   if (input === STDIN) {
     const stream = stdin ?? process.stdin;
     return fromStream(input, 'standard input', stream instanceof Readable ? stream : new Readable().wrap(stream));
@@ -86,7 +93,8 @@ export async function openInput(input: string, stdin?: NodeJS.ReadableStream): P
       await handle.close();
       throw Object.assign(new Error(`EISDIR: ${input}`), { code: 'EISDIR' });
     }
-    return fromStream(input, label, handle.createReadStream(), stat.isFile() ? stat.size : undefined);
+    const stream = handle.createReadStream(readBytes === undefined ? {} : { highWaterMark: readBytes });
+    return fromStream(input, label, stream, stat.isFile() ? stat.size : undefined, HAND_ON_BYTES);
   } catch (error) {
     throw new SourceError(input, `cannot read input file ${label}: ${reason(error)}`, safeCause(error));
   }
@@ -94,7 +102,8 @@ export async function openInput(input: string, stdin?: NodeJS.ReadableStream): P
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function fromStream(input: string, label: string, stream: Readable, size?: number): Input {
+/** `handOn`: the largest chunk handed on; a larger one read is handed on in pieces of that size. */
+function fromStream(input: string, label: string, stream: Readable, size?: number, handOn = Number.POSITIVE_INFINITY): Input {
   let closed = false;
   let bytesRead = 0;
   // A read error surfaces through the iteration below; without a listener, one while nobody iterates would crash.
@@ -105,9 +114,12 @@ function fromStream(input: string, label: string, stream: Readable, size?: numbe
       for await (const chunk of stream as AsyncIterable<unknown>) {
         if (closed) return;
         const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array);
-        bytesRead += bytes.length;
-        yield bytes;
-        if (closed) return;
+        for (let at = 0; at < bytes.length; at += handOn) {
+          const piece = bytes.length <= handOn ? bytes : bytes.subarray(at, at + handOn);
+          bytesRead += piece.length;
+          yield piece;
+          if (closed) return;
+        }
       }
     } catch (error) {
       // Destroying the stream on close() ends a pending read with a premature-close error: not a read failure.
