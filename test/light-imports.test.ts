@@ -130,7 +130,7 @@ describe('what is loaded', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const helps = JSON.parse(run.stdout) as Array<{ command: string; code: number; usage: string }>;
-    expect(helps.map((h) => h.command)).toEqual(expect.arrayContaining(['sync', 'worker', 'sandbox', 'check', 'state', 'state list', 'state resolve', 'state forget']));
+    expect(helps.map((h) => h.command)).toEqual(expect.arrayContaining(['sync', 'worker', 'serve', 'sandbox', 'check', 'state', 'state list', 'state resolve', 'state forget']));
     for (const h of helps) expect([h.code, h.usage]).toEqual([0, expect.stringMatching(new RegExp(`^Usage: ${['customer-sync', h.command].join(' ').trim()} \\[`))]);
     expect([...run.marked.keys()]).toEqual([...helps.map((h) => h.command), '(exit)']);
 

@@ -39,6 +39,7 @@ Endpoints (JSON; /v1/* need "Authorization: Bearer <token>", one of the config's
                        422 listing every issue of an invalid record; with --queue, 202 {"jobId"}
   GET  /v1/jobs/{id}   with --queue: waiting, active, completed (with the outcomes) or failed; 404 unknown
   GET  /healthz        200 while serving, 503 once stopping (no token)
+  GET  /metrics        Prometheus metrics of the pushes (and, with --queue, the queue) (no token)
   GET  /openapi.json   the OpenAPI 3 document of the above (no token)
 Bodies above serve.maxBodyBytes (default 1048576) get 413. SIGINT/SIGTERM: new connections are refused, requests
 in flight finish, then it exits 0. Without --queue it keeps the config's "state" (one process for a SQLite file).`;

@@ -3,7 +3,7 @@ import { CustomerSyncError } from '../errors/customer-sync-error.js';
 import { BEHAVIOURS, type Behaviour } from '../sandbox/behaviour.js';
 import type { Faults, RateLimit } from '../sandbox/types.js';
 import { describeFaults, FaultsFlagError, parseFaults } from './faults-flag.js';
-import { LOG_LEVELS, SYNC_HELP, WORKER_HELP } from './help-text.js';
+import { LOG_LEVELS, SERVE_HELP, SYNC_HELP, WORKER_HELP } from './help-text.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { packageDescription, packageVersion } from './version.js';
 
@@ -119,6 +119,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (flags) => {
       const { workerCommand } = await import('./worker-command.js');
       code = await workerCommand(flags, io);
+    });
+
+  program
+    .command('serve')
+    .description('serve POST /v1/customers over HTTP for callers in any language, with bearer tokens, until SIGINT/SIGTERM')
+    .requiredOption('--config <file>', 'config file (JSON) with "serve": {"tokens": ["${SERVE_TOKEN}"]}')
+    .option('--port <port>', 'port (default: 8080; 0: any free one)', port)
+    .option('--host <host>', 'address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)')
+    .option('--queue', 'queue each customer for `customer-sync worker` processes (the config\'s "redis"): 202 with a job id')
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
+    .addHelpText('after', SERVE_HELP)
+    .action(async (flags) => {
+      const { serveCommand } = await import('./serve-command.js');
+      code = await serveCommand(flags, io);
     });
 
   program

@@ -1,6 +1,5 @@
 import { DEFAULT_STATE, openState } from '../config/state-open.js';
 import { engineFor } from '../config/runtime.js';
-import type { SyncEvents } from '../events.js';
 import { DEFAULT_NAMESPACE, NAMESPACE_ENV } from '../queue/settings.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/store.js';
@@ -52,8 +51,15 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
   // Redis; the body is validated by the config's model (providers of the user's own in providerIds).
   const engine = engineFor(loaded, store, namespace);
   logEngineEvents(engine.events, log);
-  const metrics = await loadMetrics(engine.events);
   const queue = flags.queue && loaded.config.redis !== undefined ? await openQueue(loaded.config.redis, namespace) : undefined;
+  // prom-client, loaded by the commands that serve metrics.
+  const { createMetrics } = await import('../metrics/index.js');
+  const metrics = createMetrics({
+    providers: loaded.adapters.map((adapter) => ({ id: adapter.id, perSecond: adapter.options.rateLimit.perSecond })),
+    queueDepth: queue && (() => queue.jobCounts()),
+    processMetrics: true,
+  });
+  const stopMetrics = metrics.observe(engine.events);
   const sync: ServeSync = {
     push: async (input) => engine.push(loaded.model.parse(input)),
     enqueue: async (input) => {
@@ -82,6 +88,7 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
   } finally {
     unsubscribe?.();
     await server.close();
+    stopMetrics();
     await engine.close();
     await queue?.close();
   }
@@ -93,9 +100,4 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
 async function openQueue(redis: string, namespace: string) {
   const { ServeQueue } = await import('../serve/jobs.js');
   return new ServeQueue({ redis, namespace });
-}
-
-/** No metrics yet: src/metrics is another change's (issue 14, point 3); /metrics is served once it exists. */
-async function loadMetrics(_events: SyncEvents): Promise<undefined> {
-  return undefined;
 }

@@ -3,6 +3,7 @@ import type { Customer } from '../model/types.js';
 import { deserializeResult } from '../queue/job.js';
 import { PushQueue } from '../queue/producer.js';
 import type { QueueLocation } from '../queue/settings.js';
+import { QUEUE_STATES } from '../metrics/worker.js';
 import type { JobReader } from './app.js';
 import { outcomesBody } from './outcomes.js';
 import type { JobBody } from './schemas.js';
@@ -31,6 +32,11 @@ export class ServeQueue implements JobReader {
   /** An identical push still pending is not queued twice: its job id comes back (PushQueue's deduplication). */
   enqueue(customer: Customer): Promise<{ jobId: string }> {
     return this.#queue.enqueue(customer);
+  }
+
+  /** The jobs by state that say how much work waits, runs or is stuck: the queue depth of /metrics. */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.queue.getJobCounts(...QUEUE_STATES);
   }
 
   async status(jobId: string): Promise<JobBody | undefined> {
