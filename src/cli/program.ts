@@ -102,6 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--allow-empty', 'an input with no record is a run of nothing (exit 0), not an error (exit 2)')
     .option('--json', 'print the report as JSON on stdout instead of the summary')
     .option('--queue', 'queue the records for `customer-sync worker` processes (the config\'s "redis") and report their results')
+    .option('--metrics-push <url>', "at the end, push the run's metrics to this Prometheus Pushgateway (job customer-sync); a failed push is a warning")
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
     .addHelpText('after', SYNC_HELP)
     .action(async (flags) => {
@@ -114,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('process queued pushes (sync --queue, enqueue) until SIGINT/SIGTERM; jobs in progress finish first')
     .requiredOption('--config <file>', 'config file (JSON) with "redis" and, for several workers, a postgres:// "state"')
     .option('--concurrency <n>', 'customers in progress at once in this worker (default: 4)', positiveInt)
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port, on every interface', port)
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('warn'))
     .addHelpText('after', WORKER_HELP)
     .action(async (flags) => {

@@ -6,11 +6,15 @@ import type { StateStore } from '../state/store.js';
 import { UsageError, type CliIo } from './io.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logger.js';
 import { maskPersonalData } from '../errors/mask.js';
+import type { Adapter } from '../adapter/adapter.js';
+import type { SyncEvents } from '../events.js';
 
 export interface WorkerFlags {
   config: string;
   concurrency?: number | undefined;
   logLevel?: LogLevel | undefined;
+  /** Serve GET /metrics (Prometheus) on this port, on every interface. */
+  metricsPort?: number | undefined;
 }
 
 /**
@@ -44,22 +48,37 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<numb
       log.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, error: maskPersonalData(error.message) }, job ? 'job failed' : 'worker error'),
   });
 
+  let metrics: { port: number; close(): Promise<void> } | undefined;
   let unsubscribe: (() => void) | undefined;
   const stopped = new Promise<void>((done) => {
     unsubscribe = io.onStop?.(() => done());
   });
   try {
+    if (flags.metricsPort !== undefined) metrics = await serveWorkerMetrics(flags.metricsPort, engine.events, loaded.adapters, location);
     await worker.start();
-    log.info({ concurrency: flags.concurrency ?? 4, namespace, state: isPostgresUrl(stateLocation) ? 'postgres' : 'sqlite' }, 'worker ready');
+    const metricsPort = metrics?.port;
+    log.info({ concurrency: flags.concurrency ?? 4, namespace, state: isPostgresUrl(stateLocation) ? 'postgres' : 'sqlite', metricsPort }, 'worker ready');
     await stopped;
     log.info('stopping: finishing the jobs in progress');
   } finally {
     unsubscribe?.();
     await worker.close();
+    // After the worker: the jobs it finished while stopping are counted for a last scrape until then.
+    await metrics?.close();
   }
   log.info('worker stopped');
   log.flush();
   return 0;
+}
+
+/** prom-client and the HTTP server load only with --metrics-port; a port that cannot be had stops the start (exit 2). */
+async function serveWorkerMetrics(port: number, events: SyncEvents, adapters: readonly Adapter[], location: QueueLocation) {
+  const { startWorkerMetrics } = await import('../metrics/worker.js');
+  try {
+    return await startWorkerMetrics({ port, events, adapters, location });
+  } catch (error) {
+    throw new UsageError(`cannot serve the metrics on port ${port}: ${(error as Error).message}`);
+  }
 }
 
 function lockFromEnv(value: string | undefined): number | undefined {
