@@ -3,10 +3,12 @@ import type { Customer } from '../model/types.js';
 import { deserializeResult } from '../queue/job.js';
 import { PushQueue } from '../queue/producer.js';
 import type { QueueLocation } from '../queue/settings.js';
-import { QUEUE_STATES } from '../metrics/worker.js';
 import type { JobReader } from './app.js';
 import { outcomesBody } from './outcomes.js';
 import type { JobBody } from './schemas.js';
+
+/** The states whose counts say how much work waits, runs or is stuck (as `worker --metrics-port` reports them). */
+const DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
 
 /** BullMQ's states of a job not yet finished, as the service reports them. */
 const PENDING: Readonly<Record<string, JobBody['state']>> = {
@@ -36,7 +38,7 @@ export class ServeQueue implements JobReader {
 
   /** The jobs by state that say how much work waits, runs or is stuck: the queue depth of /metrics. */
   jobCounts(): Promise<Record<string, number>> {
-    return this.#queue.queue.getJobCounts(...QUEUE_STATES);
+    return this.#queue.queue.getJobCounts(...DEPTH_STATES);
   }
 
   async status(jobId: string): Promise<JobBody | undefined> {
