@@ -83,7 +83,8 @@ export async function buildServer(options: ServerOptions): Promise<CustomerServe
   let draining = false;
 
   // Fastify's own logger stays off: it would log URLs and errors as they come; ours logs what we choose.
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, return503OnClosing: true }).withTypeProvider<ZodTypeProvider>();
+  // requestTimeout bounds the receiving of a request (a client trickling its body holds a socket), not the push.
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, return503OnClosing: true, requestTimeout: 30_000 }).withTypeProvider<ZodTypeProvider>();
   // The body is the sync's to validate (its messages, every issue at once); parameters are checked by zod here.
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(route as Parameters<typeof validatorCompiler>[0])));
   app.setSerializerCompiler(serializerCompiler);

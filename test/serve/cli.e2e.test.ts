@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -134,6 +135,20 @@ describe('customer-sync serve cannot start', () => {
       expect(run.stderr).toBe('customer-sync: serve needs at least one token in the config ("serve": {"tokens": ["${SERVE_TOKEN}"]}): it never serves without one\n');
     } finally {
       other.remove();
+    }
+  });
+
+  it('exits 2 when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const run = await cli(['serve', '--config', config, '--port', String(port)], { cwd: tmp.dir, env: { SERVE_TOKEN: TOKEN } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^customer-sync: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(run.stderr).not.toContain(TOKEN);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 
