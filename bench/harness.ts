@@ -73,6 +73,8 @@ export interface BenchContext {
   profile: boolean;
   /** Rebuild the nightly scenarios' cached first night even when it is sound. */
   freshCache: boolean;
+  /** Every nightly first night prefilled, whatever its size (`--prefill`). */
+  prefill: boolean;
   /** A scratch directory for this run. */
   tmpDir: string;
   log(message: string): void;

@@ -120,7 +120,7 @@ export function cacheKey(lines: number, firstNight: FirstNightKind, config: Reco
 }
 
 function firstNightKind(ctx: BenchContext, lines: number): FirstNightKind {
-  return lines <= REAL_FIRST_NIGHT_MAX && !ctx.quick ? 'real' : 'prefilled';
+  return lines <= REAL_FIRST_NIGHT_MAX && !ctx.quick && !ctx.prefill ? 'real' : 'prefilled';
 }
 
 function cachePaths(lines: number): Pick<NightlyCache, 'dir' | 'lastNight' | 'tonight' | 'state'> {

@@ -172,7 +172,7 @@ async function runNights(ctx: BenchContext, lines: number): Promise<ScenarioResu
         `${cache.built ? 'this run' : `cached, measured ${first.at}`}: ` +
           (first.kind === 'real'
             ? `${count(lines)} lines created in ${first.seconds} s (${count(Math.round(lines / first.seconds))} lines/s)`
-            : `state prefilled (${ctx.quick ? '--quick' : `more than ${count(REAL_FIRST_NIGHT_MAX)} lines`}), then the CLI over last night's file ` +
+            : `state prefilled (${ctx.quick ? '--quick' : ctx.prefill ? '--prefill' : `more than ${count(REAL_FIRST_NIGHT_MAX)} lines`}), then the CLI over last night's file ` +
               `in ${first.seconds} s, nothing sent`) +
           `; ${firstLoad}`,
       ),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only <name>[,<name>]] [-- --profile] [-- --lines <n>] [-- --fresh-cache]`
+ * `npm run bench [-- --quick] [-- --only <name>[,<name>]] [-- --profile] [-- --lines <n>] [-- --fresh-cache] [-- --prefill]`
  *
  * Runs each scenario against the sandbox providers over loopback, prints one table (every figure with its target
  * and PASS/MISS, and the load average at the scenario's start and end, `noisy` when it exceeded the cores) and writes
@@ -15,6 +15,9 @@
  * - `--profile`: CPU profiles of the measured phases → bench/profiles/, summarised on the console.
  * - `--lines n`: the nightly scenario at n lines instead of its usual sizes (e.g. `--only nightly --lines 5000000`).
  * - `--fresh-cache`: rebuild the nightly scenarios' cached first night (a real first sync) even when it is sound.
+ * - `--prefill`: every nightly size's first night prefilled (minutes, not the half hour of 200,000 real creates); its
+ *   peak RSS is then not a real first sync's. The cache remembers how it was made, so the next run without the flag
+ *   builds a real one again.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,14 +33,14 @@ import { rateLimitScenario } from './rate-limit.js';
 import { sharedLimitScenario } from './shared-limit.js';
 import { undisclosedLimitScenario } from './undisclosed-limit.js';
 
-const USAGE = 'usage: npm run bench -- [--quick] [--only <names>] [--profile] [--lines <n>] [--fresh-cache]';
+const USAGE = 'usage: npm run bench -- [--quick] [--only <names>] [--profile] [--lines <n>] [--fresh-cache] [--prefill]';
 
 function usage(message: string): never {
   console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-let flags: { quick: boolean; only: string | undefined; profile: boolean; lines: number | undefined; freshCache: boolean };
+let flags: { quick: boolean; only: string | undefined; profile: boolean; lines: number | undefined; freshCache: boolean; prefill: boolean };
 try {
   const { values } = parseArgs({
     options: {
@@ -46,12 +49,13 @@ try {
       profile: { type: 'boolean', default: false },
       lines: { type: 'string' },
       'fresh-cache': { type: 'boolean', default: false },
+      prefill: { type: 'boolean', default: false },
     },
     strict: true,
   });
   const lines = values.lines === undefined ? undefined : Number(values.lines.replaceAll('_', ''));
   if (lines !== undefined && (!Number.isSafeInteger(lines) || lines < 100)) usage(`--lines must be a whole number of at least 100, not "${values.lines}"`);
-  flags = { quick: values.quick === true, only: values.only, profile: values.profile === true, lines, freshCache: values['fresh-cache'] === true };
+  flags = { quick: values.quick === true, only: values.only, profile: values.profile === true, lines, freshCache: values['fresh-cache'] === true, prefill: values.prefill === true };
 } catch (error) {
   usage((error as Error).message);
 }
@@ -84,6 +88,7 @@ const ctx: BenchContext = {
   quick: flags.quick,
   profile: flags.profile,
   freshCache: flags.freshCache,
+  prefill: flags.prefill,
   tmpDir,
   log: (message) => console.log(`  [${elapsed()}] ${message}`),
 };
