@@ -13,3 +13,22 @@ export function samples(body: string): Record<string, number> {
   }
   return found;
 }
+
+/** A series as `name{a="1",b="2"}`, its labels sorted by name (as the Pushgateway writes them); `name` alone without labels. */
+export function seriesKey(name: string, labels: Record<string, string> = {}): string {
+  const pairs = Object.entries(labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([label, value]) => `${label}="${value}"`);
+  return pairs.length === 0 ? name : `${name}{${pairs.join(',')}}`;
+}
+
+/** `samples`, each series written as `seriesKey` writes it, whatever order its labels came in. */
+export function sortedSamples(body: string): Record<string, number> {
+  const sorted: Record<string, number> = {};
+  for (const [series, value] of Object.entries(samples(body))) {
+    const match = /^([^{]+)(?:\{(.*)\})?$/.exec(series);
+    const labels = Object.fromEntries([...(match?.[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+    sorted[seriesKey(match?.[1] ?? series, labels)] = value;
+  }
+  return sorted;
+}
