@@ -92,6 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--format <format>', 'input format (default: from the extension; ndjson for stdin)').choices(['ndjson', 'csv', 'json']))
     .option('--query <sql>', 'with a postgresql:// input: the SELECT whose rows are the customers (columns named as CSV headers)')
     .option('--table <name>', 'with a postgresql:// input: the table (name or schema.name) whose rows are the customers')
+    .option('--since-last-run <column>', "with a postgresql:// input: only the rows whose column is at or above the last run's watermark")
     .option('--state <file>', 'state file (default: the config\'s "state", else .customer-sync/state.db)')
     .option('--report <file>', 'write the JSON report to this file')
     .option('--only <ids>', 'only these providers, comma-separated')

@@ -52,6 +52,22 @@ export interface PlannedRequest {
   request: RequestSpec;
 }
 
+/**
+ * With `--since-last-run`: the watermark this run read from (`from`, null when it read every row: a first night or
+ * `--full`) and the one the next run reads from (`to`), as PostgreSQL prints the column's values.
+ */
+export interface ReportWatermark {
+  column: string;
+  /** The column's PostgreSQL type, which `to` is bound as. */
+  type: string;
+  from: string | null;
+  to: string | null;
+  /** Whether `to` was stored: never by a dry run, `--only` or `--customers`, nor when it did not move. */
+  saved: boolean;
+  /** Rows whose column is NULL, which no watermark selects. */
+  nullRows: number;
+}
+
 /** The sync report (DESIGN §6). Lists are capped so a run over millions of bad records keeps bounded memory. */
 export interface SyncReport {
   startedAt: string;
@@ -73,6 +89,8 @@ export interface SyncReport {
    * counts the rest (the CLI prints every one as it is planned, so the text output leaves none out).
    */
   planned?: PlannedRequest[];
+  /** With `--since-last-run`. */
+  watermark?: ReportWatermark;
 }
 
 /** Entries kept per list; the counts stay exact past it. */

@@ -11,6 +11,7 @@ import { FormatProbe, UnusableInputError } from './input-check.js';
 import { rawLineHasher } from './raw-lines.js';
 import { SeenCustomers } from './seen-customers.js';
 import { ReportBuilder, type PlannedRequest, type ReportInvalid, type SyncReport } from './report.js';
+import type { RunWatermark } from './watermark-run.js';
 
 export interface Progress {
   read: number;
@@ -140,6 +141,12 @@ export type RunSyncOptions = RunSyncInput &
      * a slow reader of the output slows the run down instead of filling memory.
      */
     onPlanned?: ((planned: PlannedRequest) => void | Promise<void>) | undefined;
+    /**
+     * `--since-last-run`: told each item read and whether its record ended confirmed at every provider
+     * (`confirmedEverywhere`, or skipped as unchanged) or not (invalid, failed, skipped, or never settled: in flight
+     * when the run was interrupted); finished once every record settled, its result the report's `watermark`.
+     */
+    watermark?: RunWatermark | undefined;
   };
 
 /** What a run limited to some `customers` found of them. */
@@ -159,6 +166,21 @@ interface Held {
   before: number;
   item: UnparsedLine;
   key: RawLineKey;
+  ticket: Ticket;
+}
+
+/** An item's place in the watermark's tracking (`RunWatermark.read`); undefined without one. */
+type Ticket = number | undefined;
+
+/** A customer to deliver, the key of its raw line, and its watermark ticket. */
+type Push = readonly [customer: Customer, key: RawLineKey | undefined, ticket: Ticket];
+
+/** Every provider of the run holds what the record says: created, updated or unchanged there. */
+export function confirmedEverywhere(result: PushResult, providers: readonly ProviderId[]): boolean {
+  return providers.every((id) => {
+    const status = result.providers[id]?.status;
+    return status === 'created' || status === 'updated' || status === 'unchanged';
+  });
 }
 
 /** Confirmed lines written together: one transaction per batch instead of one per line. */
@@ -196,6 +218,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
       : new RawLines(fingerprint, delivery.rawLines, delivery.providers, wanted === undefined);
   /** What a delivery threw: nothing more is read, and the run throws it once the records in flight settled. */
   let broken: { error: unknown } | undefined;
+  const watermark = options.watermark;
 
   const account = (result: PushResult): void => {
     builder.result(result);
@@ -243,7 +266,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
     return invalid({ line: record.line, customerId: checked.customerId, issues: checked.issues });
   };
 
-  const handOver = async (customer: Customer, key: RawLineKey | undefined, previous: Promise<void> | undefined): Promise<void> => {
+  const handOver = async (customer: Customer, key: RawLineKey | undefined, ticket: Ticket, previous: Promise<void> | undefined): Promise<void> => {
     let result: PushResult;
     if (previous) {
       await previous;
@@ -256,13 +279,14 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
     }
     account(result);
     raw?.settle(customer.id, key, result);
+    watermark?.settle(ticket, confirmedEverywhere(result, delivery.providers));
     if (delivery.dryRun && options.onPlanned) await emitPlanned(result, options.onPlanned);
   };
 
   /** Starts a delivery; true when `maxInFlight` records are in flight. */
-  const take = (customer: Customer, key: RawLineKey | undefined): boolean => {
+  const take = (customer: Customer, key: RawLineKey | undefined, ticket: Ticket): boolean => {
     read();
-    const task: Promise<void> = handOver(customer, key, byCustomer.get(customer.id))
+    const task: Promise<void> = handOver(customer, key, ticket, byCustomer.get(customer.id))
       .catch((error: unknown) => {
         broken ??= { error };
       })
@@ -302,19 +326,21 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
    * (when the newer line comes below it, that costs one request more, and the newer line still goes last). The
    * others count as unchanged.
    */
-  const withHeld = (pushes: ReadonlyArray<readonly [Customer, RawLineKey | undefined]>, held: readonly Held[]) => {
+  const withHeld = (pushes: readonly Push[], held: readonly Held[]): readonly Push[] => {
     if (held.length === 0) return pushes;
-    const ordered: Array<readonly [Customer, RawLineKey | undefined]> = [];
+    const ordered: Push[] = [];
     let next = 0;
-    for (const { before, item, key } of held) {
+    for (const { before, item, key, ticket } of held) {
       if (raw?.known(key) !== false) {
         unchanged();
+        watermark?.settle(ticket, true);
         continue;
       }
       while (next < before) ordered.push(pushes[next++]!);
       const record = item.parse();
       const customer = record === undefined ? undefined : check(record);
-      if (customer) ordered.push([customer, key]);
+      if (customer) ordered.push([customer, key, ticket]);
+      else watermark?.settle(ticket, false);
     }
     while (next < pushes.length) ordered.push(pushes[next++]!);
     return ordered;
@@ -322,30 +348,39 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
 
   for await (const batch of options.batches ?? singles(options.records)) {
     if (stopped()) break;
-    const pushes: Array<readonly [Customer, RawLineKey | undefined]> = [];
+    const pushes: Push[] = [];
     const held: Held[] = [];
     for (const item of batch) {
       if (signal?.aborted) break;
       const key = raw?.key(item);
+      // Every item read gets its ticket and, one way or another, its outcome: an unsettled one holds the watermark.
+      const ticket = watermark?.read(item);
       if (key !== undefined && raw?.known(key) === true) {
         probe.parsed();
-        if (pushes.length > 0 && isUnparsed(item)) held.push({ before: pushes.length, item, key });
-        else unchanged();
+        if (pushes.length > 0 && isUnparsed(item)) held.push({ before: pushes.length, item, key, ticket });
+        else {
+          unchanged();
+          watermark?.settle(ticket, true);
+        }
         continue;
       }
       const record = isUnparsed(item) ? item.parse() : item;
-      if (record === undefined) continue;
+      if (record === undefined) {
+        watermark?.settle(ticket, true);
+        continue;
+      }
       probe.see(record, isUnparsed(item) ? item.bytes : record.raw);
       const customer = check(record);
-      if (customer) pushes.push([customer, key]);
+      if (customer) pushes.push([customer, key, ticket]);
+      else watermark?.settle(ticket, false);
     }
     // Before anything is sent: the line each of these customers had confirmed no longer stands. Were it only
     // replaced after the push, a process dying in between would keep it, and that old line, met again, would be
     // skipped while the provider holds the newer one. Forgetting takes the old lines out of the run's index too.
     raw?.forget(pushes);
-    for (const [customer, key] of withHeld(pushes, held)) {
+    for (const [customer, key, ticket] of withHeld(pushes, held)) {
       if (stopped()) break;
-      if (take(customer, key)) await makeRoom();
+      if (take(customer, key, ticket)) await makeRoom();
     }
     options.onProgress?.(progress);
   }
@@ -359,6 +394,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
     throw new UnusableInputError('empty', 'input is empty: nothing to sync');
   }
   const report: RunSyncReport = builder.finish(signal?.aborted === true);
+  // After the last confirmation (every record settled, the raw lines flushed): a watermark written earlier could pass
+  // over a row whose confirmation was then lost.
+  if (watermark) report.watermark = await watermark.finish();
   if (wanted !== undefined) {
     const notFound = report.interrupted ? [] : [...wanted].filter((id) => !met.has(id));
     report.customers = { requested: wanted.size, notFound };
@@ -421,10 +459,7 @@ class RawLines {
   /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */
   settle(customerId: string, key: RawLineKey | undefined, result: PushResult): void {
     if (key === undefined) return;
-    const confirmed = this.providers.every((id) => {
-      const status = result.providers[id]?.status;
-      return status === 'created' || status === 'updated' || status === 'unchanged';
-    });
+    const confirmed = confirmedEverywhere(result, this.providers);
     const twice = this.#seen.add(customerId);
     this.#pending.push([customerId, confirmed && !twice ? key : null]);
     if (this.#pending.length >= RAW_BATCH) this.flush();
@@ -434,7 +469,7 @@ class RawLines {
    * Durably, at once: one transaction for the batch's customers whose line was hashed (their pending confirmations
    * go with it). A record with no raw line (CSV, JSON) is never remembered by `settle` either.
    */
-  forget(pushes: ReadonlyArray<readonly [Customer, RawLineKey | undefined]>): void {
+  forget(pushes: readonly Push[]): void {
     const before = this.#pending.length;
     for (const [customer, key] of pushes) if (key !== undefined || !this.remember) this.#pending.push([customer.id, null]);
     if (this.#pending.length > before) this.flush();

@@ -83,3 +83,26 @@ function decode(part: string): string {
     return part;
   }
 }
+
+/** Settings of a URL that change which rows a query sees (`options=-c search_path=…`); the others are left out of the key. */
+const KEYED_SETTINGS = ['options'];
+
+/**
+ * The input as a `--since-last-run` watermark's key: `postgresql://host:port/database`, plus the settings that change
+ * what a query reads. No user, no password, no other query parameter (sslpassword and the like): the key is stored
+ * in the state and shown nowhere secret. Another user or password reading the same database keeps the watermark.
+ */
+export function watermarkInput(location: PostgresLocation): string {
+  const url = new URL(location.url);
+  const param = (name: string): string | undefined => url.searchParams.get(name) || undefined;
+  const host = (decode(url.hostname) || param('host') || 'localhost').toLowerCase();
+  const port = url.port || param('port') || '5432';
+  const database = decode(url.pathname.slice(1)) || decode(url.username) || param('user') || '';
+  const settings = new URLSearchParams();
+  for (const name of KEYED_SETTINGS) {
+    const value = param(name);
+    if (value !== undefined && !location.secrets.some((secret) => secret !== '' && value.includes(secret))) settings.set(name, value);
+  }
+  const query = settings.size > 0 ? `?${settings.toString()}` : '';
+  return `postgresql://${host}:${port}/${encodeURIComponent(database)}${query}`;
+}

@@ -2,11 +2,15 @@ import pg from 'pg';
 import { maskPersonalData } from '../errors/mask.js';
 import { redact } from '../errors/redact.js';
 import type { CustomerModel } from '../model/customer.js';
+import { closestPath } from '../model/suggest.js';
 import { CUSTOMER_HEADER_RULES, headerRulesFor, type CsvColumn } from './csv-header.js';
 import { SourceError } from './errors.js';
 import { ColumnError, mapColumns, rowBytes, rowToRecord } from './postgres-columns.js';
+import { nullCountStatement, probeStatement, quoteTable, statementOf, watermarkStatement, type Bound } from './postgres-statement.js';
 import type { PostgresLocation } from './postgres-url.js';
 import type { Source, SourceItem, SourceRecord, UnparsedLine } from './types.js';
+
+export { quoteTable, statementOf } from './postgres-statement.js';
 
 /** Rows fetched per round trip: the most rows held in memory at once, on top of the batches being sent. */
 export const DEFAULT_FETCH_ROWS = 1000;
@@ -22,23 +26,29 @@ export interface PostgresSourceOptions {
   model?: CustomerModel | undefined;
   fetchRows?: number | undefined;
   connectTimeoutMs?: number | undefined;
+  /**
+   * `--since-last-run COLUMN`: the rows come ordered by this column of the result, which is read (each row's `mark`)
+   * and not mapped to the record; the cursor is declared by `watermark.start`, once the bound is known.
+   */
+  watermarkColumn?: string | undefined;
 }
 
-/** `schema.table` or `table` as a quoted identifier: no name can close the quotes and add SQL of its own. */
-export function quoteTable(table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 2 || parts.some((part) => part === '')) {
-    throw new Error(`--table "${table}" is not a table name: expected name or schema.name`);
-  }
-  return parts.map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
+/** The watermark column of a `--since-last-run` source, and how its reading starts. */
+export interface WatermarkReader {
+  readonly column: string;
+  /** The column's type as PostgreSQL names it (`format_type`), e.g. `timestamp with time zone`. */
+  readonly type: string;
+  /**
+   * Declares the cursor: every row (no bound: a first night, `--full`), or the rows whose column is at or above
+   * `bound.value` cast to `bound.type`; also counts the rows a bound leaves out for being NULL. Once, before reading.
+   * Throws a SourceError for a bound the server cannot take.
+   */
+  start(bound: Bound | undefined): Promise<{ unreadNulls: number }>;
 }
 
-/** The statement the cursor runs: the query without the semicolon a user may end it with, or the whole table. */
-export function statementOf(options: Pick<PostgresSourceOptions, 'query' | 'table'>): string {
-  if (options.table !== undefined) return `SELECT * FROM ${quoteTable(options.table)}`;
-  const query = (options.query ?? '').trim().replace(/;\s*$/, '');
-  if (query === '') throw new Error('--query is empty');
-  return query;
+/** A PostgreSQL source; with `watermarkColumn`, its reader (rows carry `mark`, the column's value as text). */
+export interface PostgresSource extends Source {
+  readonly watermark?: WatermarkReader | undefined;
 }
 
 /**
@@ -59,12 +69,17 @@ class PostgresRow implements UnparsedLine {
     readonly bytes: Buffer,
     private readonly values: readonly unknown[],
     private readonly columns: readonly CsvColumn[],
+    /** The watermark column's value as PostgreSQL prints it, exact (no rounding through a Date). */
+    readonly mark?: string | null,
   ) {}
 
   parse(): SourceRecord {
     return { line: this.line, value: rowToRecord(this.values, this.columns) };
   }
 }
+
+/** How a column name is shown in a message: quoted, cut short. */
+const shown = (name: string): string => JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name);
 
 /**
  * Rows of a query or table as a Source, read through a server-side cursor (`DECLARE … NO SCROLL CURSOR` in a
@@ -74,9 +89,10 @@ class PostgresRow implements UnparsedLine {
  * `line` is the row's 1-based position in the result.
  *
  * Throws a SourceError, before anything is sent, for a server that cannot be reached, a query the server refuses
- * (its own message), or a column that is no field; none of them holds the URL's password.
+ * (its own message), or a column that is no field (or, with `watermarkColumn`, a watermark column the result lacks);
+ * none of them holds the URL's password.
  */
-export async function openPostgresSource(options: PostgresSourceOptions): Promise<Source> {
+export async function openPostgresSource(options: PostgresSourceOptions): Promise<PostgresSource> {
   const { location } = options;
   const fail = (message: string, cause?: unknown): never => {
     throw new SourceError(location.label, redact(message, location.secrets), cause === undefined ? undefined : { name: 'PostgresError', message: serverMessage(cause, location.secrets) });
@@ -110,21 +126,31 @@ export async function openPostgresSource(options: PostgresSourceOptions): Promis
     // Ending the connection ends the transaction: the cursor goes with it.
     await client.end().catch(() => undefined);
   };
-  const fetch = (): Promise<pg.QueryArrayResult> => client.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array' });
+  const what = options.table === undefined ? 'the query failed' : `cannot read table ${quoteTable(options.table)}`;
+  const column = options.watermarkColumn;
 
-  let first: pg.QueryArrayResult;
-  let columns: CsvColumn[];
+  let first: pg.QueryArrayResult | undefined;
+  let fields: pg.FieldDef[];
   try {
     await client.query('BEGIN TRANSACTION READ ONLY');
-    await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${statement}`);
-    first = await fetch();
+    if (column === undefined) {
+      await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${statement}`);
+      first = await client.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array' });
+      fields = first.fields;
+    } else {
+      // The cursor waits for the bound (`start`); the columns are known now, so a wrong one stops the run here.
+      fields = (await client.query({ text: probeStatement(statement), rowMode: 'array' })).fields;
+    }
   } catch (error) {
     await close();
-    const what = options.table === undefined ? 'the query failed' : `cannot read table ${quoteTable(options.table)}`;
     return fail(`${what} at ${location.where}: ${serverMessage(error, location.secrets)}`);
   }
-  const names = first.fields.map((field) => field.name);
+  const allNames = fields.map((field) => field.name);
+  const markAt = column === undefined ? -1 : allNames.indexOf(column);
+  const names = markAt < 0 ? allNames : allNames.filter((_, index) => index !== markAt);
+  let columns: CsvColumn[];
   try {
+    if (column !== undefined) checkWatermarkColumn(column, allNames);
     columns = mapColumns(names, rules);
   } catch (error) {
     await close();
@@ -132,16 +158,73 @@ export async function openPostgresSource(options: PostgresSourceOptions): Promis
     throw error;
   }
 
+  // The watermark column comes as the server prints it (microseconds and all: a Date would cut a timestamp to
+  // milliseconds, and a bound rounded up would pass over rows); other columns of its type are parsed as pg would.
+  const markOid = markAt < 0 ? undefined : fields[markAt]?.dataTypeID;
+  const parseLikeMark = markOid === undefined ? undefined : pg.types.getTypeParser(markOid, 'text');
+  const likeMark = markOid === undefined ? [] : names.flatMap((_, index) => (fields[index < markAt ? index : index + 1]?.dataTypeID === markOid ? [index] : []));
+  const types = markOid === undefined ? undefined : { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === markOid ? (text: string) => text : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser };
+  const fetch = (): Promise<pg.QueryArrayResult> => client.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array', ...(types ? { types } : {}) });
+
+  let watermark: WatermarkReader | undefined;
+  if (column !== undefined) {
+    let type: string;
+    try {
+      type = (await client.query<{ type: string }>('SELECT format_type($1::oid, NULL) AS type', [markOid])).rows[0]?.type ?? 'text';
+    } catch (error) {
+      await close();
+      return fail(`${what} at ${location.where}: ${serverMessage(error, location.secrets)}`);
+    }
+    let started = false;
+    watermark = {
+      column,
+      type,
+      start: async (bound) => {
+        if (started) throw new Error('the watermark reader was started already');
+        started = true;
+        try {
+          let unreadNulls = 0;
+          let cast: Bound | undefined;
+          if (bound !== undefined) {
+            // The stored type goes through the server's own parser of type names, never into the SQL as given.
+            const known = await client.query<{ type: string | null }>('SELECT format_type(to_regtype($1), NULL) AS type', [bound.type]);
+            const stored = known.rows[0]?.type;
+            if (stored == null) fail(`--since-last-run ${shown(column)}: the stored watermark's type ${JSON.stringify(bound.type)} is no type at ${location.where}; rerun with --full`);
+            cast = { value: bound.value, type: stored as string };
+            const nulls = await client.query<{ n: string }>(nullCountStatement(statement, column));
+            unreadNulls = Number(nulls.rows[0]?.n ?? 0);
+          }
+          const { text, values } = watermarkStatement(statement, column, cast);
+          await client.query({ text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${text}`, values });
+          first = await fetch();
+          return { unreadNulls };
+        } catch (error) {
+          await close();
+          if (error instanceof SourceError) throw error;
+          return fail(`${what} at ${location.where}: ${serverMessage(error, location.secrets)}`);
+        }
+      },
+    };
+  }
+
   let row = 0;
   const itemsOf = (result: pg.QueryArrayResult): SourceItem[] =>
-    result.rows.map((values) => {
+    result.rows.map((all) => {
       row += 1;
+      let values: unknown[] = all;
+      let mark: string | null | undefined;
+      if (markAt >= 0) {
+        mark = (all[markAt] ?? null) as string | null;
+        values = all.filter((_, index) => index !== markAt);
+        for (const index of likeMark) if (values[index] !== null) values[index] = parseLikeMark?.(values[index] as string);
+      }
       const bytes = rowBytes(names, values);
       bytesRead += bytes.length;
-      return new PostgresRow(row, bytes, values, columns);
+      return new PostgresRow(row, bytes, values, columns, mark);
     });
 
   async function* batches(): AsyncGenerator<readonly SourceItem[], void, undefined> {
+    if (first === undefined && !closed) throw new Error('the rows are read once the watermark reader started');
     let result: pg.QueryArrayResult | undefined = first;
     try {
       while (result !== undefined && !closed) {
@@ -164,5 +247,15 @@ export async function openPostgresSource(options: PostgresSourceOptions): Promis
   async function* records(): AsyncGenerator<SourceRecord, void, undefined> {
     for await (const batch of read) for (const item of batch) yield (item as PostgresRow).parse();
   }
-  return { format: 'postgresql', batches: read, records: records(), bytesRead: () => bytesRead, close };
+  return { format: 'postgresql', batches: read, records: records(), bytesRead: () => bytesRead, close, watermark };
+}
+
+/** The watermark column must be one column of the result, exactly as named (it is quoted). */
+function checkWatermarkColumn(column: string, names: readonly string[]): void {
+  const found = names.filter((name) => name === column).length;
+  if (found === 1) return;
+  if (found > 1) throw new ColumnError(`--since-last-run: the result has ${found} columns named ${shown(column)}: alias all but one`);
+  const suggestion = names.find((name) => name.toLowerCase() === column.toLowerCase()) ?? closestPath(column, names);
+  const hint = suggestion === undefined ? '' : `; did you mean ${shown(suggestion)}?`;
+  throw new ColumnError(`--since-last-run: unknown column ${shown(column)}${hint} (the result's columns: ${names.map(shown).join(', ')})`);
 }

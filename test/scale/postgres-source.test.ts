@@ -174,8 +174,8 @@ describe('sync from PostgreSQL', () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toMatch(/invalid row 3 \(c-3\): email: /);
     const written = JSON.parse(readFileSync(report, 'utf8')) as { invalid: Array<Record<string, unknown>> };
-    expect(written.invalid).toEqual([expect.objectContaining({ row: 3, customerId: 'c-3' })]);
-    expect(written.invalid[0]).not.toHaveProperty('line');
+    // DESIGN §6: rows report `line` as their row number; `row` says the same.
+    expect(written.invalid).toEqual([expect.objectContaining({ line: 3, row: 3, customerId: 'c-3' })]);
     expectNoSecret(result.stdout, result.stderr, readFileSync(report, 'utf8'));
   });
 
