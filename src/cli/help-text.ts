@@ -30,6 +30,8 @@ Reading from PostgreSQL:
   CSV headers (dot paths: address.city, providerIds.<id>); NULL is an absent field; an unknown column stops the run
   (exit 2). Credentials come from \${VAR}s in the URL (quote it so the shell leaves them) or the libpq variables
   PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; the password never appears in messages or the report.
+  --since-last-run updated_at: only the rows whose updated_at is at or above the watermark the last run stored (the
+  lowest value not confirmed at every provider, else the highest read); the first night and --full read every row.
   Invalid records are reported by row number (1-based, in the result's order).`;
 
 /** The end of `customer-sync serve --help`. */
