@@ -63,7 +63,7 @@ export interface SyncFlags {
  * for `customer-sync worker` processes (`--queue`), or planned (`--dry-run`, with or without `--queue`).
  */
 export async function syncCommand(flags: SyncFlags, io: CliIo): Promise<number> {
-  const pushTo = flags.metricsPush === undefined ? undefined : parsePushUrl(flags.metricsPush);
+  const pushTo = flags.metricsPush === undefined ? undefined : parsePushUrl(flags.metricsPush, io.env);
   if (pushTo && flags.dryRun) throw new UsageError('--metrics-push does not apply with --dry-run: a plan sends nothing to measure');
   // The workers deliver with the state of their config: a coordinator reading another one would skip lines, or plan
   // a dry run, against links the workers never see.

@@ -6,20 +6,31 @@ export class PushUrlError extends CustomerSyncError {
   override name = 'PushUrlError';
 }
 
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const EXAMPLE = 'http://pushgateway:9091';
+
 /**
  * The Pushgateway `sync --metrics-push` names: http:// or https://, with a host; a path is kept (a gateway behind a
- * prefix). Loads no metrics code, so a bad URL stops the run before anything is opened. The message shows the URL
- * with its password redacted, or nothing of it when it does not parse (where the password is cannot be told).
+ * prefix). `${VAR}`s come from `env`, percent-encoded (a password with `@` or `/` stays a password), so a password
+ * need not be on the command line. Loads no metrics code, so a bad URL stops the run before anything is opened. A
+ * message shows the URL with its password redacted, or nothing of it when it does not parse (where the password
+ * ends cannot be told).
  */
-export function parsePushUrl(value: string): URL {
+export function parsePushUrl(value: string, env: NodeJS.ProcessEnv = {}): URL {
+  const missing = [...value.matchAll(VARIABLE)].map((match) => match[1] ?? '').filter((name) => env[name] === undefined);
+  if (missing.length > 0) {
+    const names = [...new Set(missing)].map((name) => `\${${name}}`).join(', ');
+    throw new PushUrlError('invalid', `--metrics-push names ${names}, not set in the environment`);
+  }
+  const substituted = value.replace(VARIABLE, (_match, name: string) => encodeURIComponent(env[name] ?? ''));
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(substituted);
   } catch {
-    throw new PushUrlError('invalid', '--metrics-push must be a URL such as http://pushgateway:9091 (the value given does not parse as one)');
+    throw new PushUrlError('invalid', `--metrics-push must be a URL such as ${EXAMPLE} (the value given does not parse as one)`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    throw new PushUrlError('invalid', `--metrics-push must be an http:// or https:// URL of a Pushgateway, such as http://pushgateway:9091, not ${redactUrl(value)}`);
+    throw new PushUrlError('invalid', `--metrics-push must be an http:// or https:// URL of a Pushgateway, such as ${EXAMPLE}, not ${redactUrl(substituted)}`);
   }
   return url;
 }

@@ -31,10 +31,10 @@ afterEach(async () => {
   tmp.remove();
 });
 
-async function sync(pushTo: string, records: unknown[], extra: string[] = []) {
+async function sync(pushTo: string, records: unknown[], extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
   const input = join(tmp.dir, 'customers.ndjson');
   writeFileSync(input, ndjson(records));
-  const run = await cli(['sync', '--config', config, '--input', input, '--json', '--metrics-push', pushTo, ...extra], { cwd: tmp.dir });
+  const run = await cli(['sync', '--config', config, '--input', input, '--json', '--metrics-push', pushTo, ...extra], { cwd: tmp.dir, env });
   return { ...run, report: run.stdout ? (JSON.parse(run.stdout) as SyncReport) : undefined };
 }
 
@@ -121,6 +121,18 @@ describe('sync --metrics-push', () => {
       `customer-sync: warning: could not push the metrics to http://metrics:[REDACTED]@127.0.0.1:${gateway.port}/: ` +
         'push failed with status 500, pushed metrics are invalid or inconsistent\n',
     );
+  });
+
+  it('takes ${VAR}s from the environment, so the password need not be on the command line; a missing one is exit 2', async () => {
+    const url = `http://metrics:\${PUSH_PASSWORD}@127.0.0.1:${gateway.port}`;
+    const run = await sync(url, [customer(1)], [], { PUSH_PASSWORD: 'p@ss/w0rd' });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(gateway.pushes.map((push) => push.authorization)).toEqual(Array(2).fill(`Basic ${Buffer.from('metrics:p@ss/w0rd').toString('base64')}`));
+
+    const missing = await sync(url, [customer(2)]);
+    expect(missing.stderr).toBe('customer-sync: --metrics-push names ${PUSH_PASSWORD}, not set in the environment\n');
+    expect(missing.code).toBe(2);
   });
 
   it('nothing listening at the URL: a warning, and the exit code of the run', async () => {
