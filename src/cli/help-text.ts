@@ -16,6 +16,10 @@ Several workers (processes or machines) need a PostgreSQL state ("state": "postg
 two workers from delivering the same customer to the same provider at once, and keeps creates safe when a worker
 dies mid-job. A SQLite state belongs to one worker: a worker refuses to start on it while another is connected.
 
+--metrics-port 9464 serves GET /metrics (Prometheus text format) on every interface, without authentication: keep
+the port on the cluster network. Per provider: requests by method and status class, latency, retries, 429 pauses,
+the current rate, failures and outcomes; the queue's jobs by state; process metrics. A port in use: exit 2.
+
 Environment:
   ${NAMESPACE_ENV}  prefix of the queue and shared-limit keys in Redis (default: ${DEFAULT_NAMESPACE});
                            every worker and sync --queue of one deployment uses the same
@@ -32,7 +36,14 @@ Reading from PostgreSQL:
   PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; the password never appears in messages or the report.
   --since-last-run updated_at: only the rows whose updated_at is at or above the watermark the last run stored (the
   lowest value not confirmed at every provider, else the highest read); the first night and --full read every row.
-  Invalid records are reported by row number (1-based, in the result's order).`;
+  Invalid records are reported by row number (1-based, in the result's order).
+
+Metrics:
+  customer-sync sync --config c.json --input customers.ndjson --metrics-push 'http://ci:\${PUSH_PASSWORD}@pushgateway:9091'
+  At the end of the run its metrics go to that Prometheus Pushgateway under job customer-sync: the run's group is
+  replaced whole (outcomes per provider, requests, latency, retries, records read and invalid, duration, exit code);
+  customer_sync_last_success_timestamp_seconds goes to a group of its own, on exit code 0 only. \${VAR}s in the URL
+  come from the environment. A failed push is a warning: the exit code stays the run's. Not with --dry-run.`;
 
 /** The end of `customer-sync serve --help`. */
 export const SERVE_HELP = `
