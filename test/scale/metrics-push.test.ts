@@ -6,7 +6,16 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, customer, ndjson, tempDir, writeSandboxConfig } from '../cli/helpers.js';
 import { seriesKey, sortedSamples } from '../metrics/exposition.js';
 import { closedPort } from '../metrics/gateway-stub.js';
+import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
+import { yativo } from '../../adapters/yativo/index.js';
+import { SharedLimits } from '../../src/pipeline/shared-limits.js';
+import { SyncEngine } from '../../src/push/engine.js';
+import { NAMESPACE_ENV } from '../../src/queue/settings.js';
+import { PushWorker } from '../../src/queue/worker.js';
+import { MemoryStateStore } from '../../src/state/memory-store.js';
 import { PUSHGATEWAY_SETUP_TIMEOUT_MS, startPushgateway, type Pushgateway } from './pushgateway.js';
+import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
+import { cleanNamespace, writeConfig } from './scale-harness.js';
 
 /* sync --metrics-push against a real Pushgateway (Debian's prometheus-pushgateway, started here on a free port). */
 
@@ -34,10 +43,11 @@ afterEach(async () => {
   tmp.remove();
 });
 
-async function sync(pushTo: string, records: unknown[]) {
+async function sync(pushTo: string, records: unknown[], options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}) {
   const input = join(tmp.dir, 'customers.ndjson');
   writeFileSync(input, ndjson(records));
-  const run = await cli(['sync', '--config', config, '--input', input, '--json', '--metrics-push', pushTo], { cwd: tmp.dir });
+  const args = ['sync', '--config', config, '--input', input, '--json', '--metrics-push', pushTo, ...(options.args ?? [])];
+  const run = await cli(args, { cwd: tmp.dir, env: options.env });
   return { ...run, report: JSON.parse(run.stdout) as SyncReport };
 }
 
@@ -108,5 +118,43 @@ describe('sync --metrics-push to a Pushgateway', () => {
     expect(run.code).toBe(0);
     expect(run.report.providers.yativo).toMatchObject({ created: 1 });
     expect(run.stderr).toBe(`customer-sync: warning: could not push the metrics to http://ops:[REDACTED]@127.0.0.1:${port}/: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it('sync --queue: outcomes and failures by kind from the report; the request series are the workers\' to count', async () => {
+    await requireRedis();
+    const namespace = uniqueNamespace();
+    const adapters = [
+      yativo({ baseUrl: sandbox.urls.yativo, token: sandbox.credentials.yativo.token }),
+      invisibleCollector({ baseUrl: sandbox.urls['invisible-collector'], token: sandbox.credentials['invisible-collector'].token, createMissing: true }),
+    ];
+    const engine = new SyncEngine(adapters, new MemoryStateStore(), { retries: 2, minDelayMs: 5 }, { shared: new SharedLimits(REDIS_URL, namespace) });
+    const worker = new PushWorker({ redis: REDIS_URL, namespace, engine, concurrency: 4 });
+    await worker.start();
+    try {
+      const providers = sandbox.providersConfig();
+      config = writeConfig(tmp.dir, {
+        providers: { yativo: providers.yativo, 'invisible-collector': { ...providers['invisible-collector'], createMissing: true } },
+        redis: REDIS_URL,
+      });
+      // c-2 names an Invisible Collector id that does not exist there: not_found.
+      const records = [customer(1), customer(2, { providerIds: { 'invisible-collector': 'gone' } })];
+      const run = await sync(gateway.url, records, { args: ['--queue'], env: { [NAMESPACE_ENV]: namespace } });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+
+      const pushed = await pushedSeries();
+      expect(pushed).toMatchObject({
+        [seriesKey('customer_sync_outcomes_total', { ...JOB, outcome: 'created', provider: 'yativo' })]: 2,
+        [seriesKey('customer_sync_outcomes_total', { ...JOB, outcome: 'created', provider: 'invisible-collector' })]: 1,
+        [seriesKey('customer_sync_outcomes_total', { ...JOB, outcome: 'failed', provider: 'invisible-collector' })]: 1,
+        [seriesKey('customer_sync_failures_total', { ...JOB, kind: 'not_found', provider: 'invisible-collector' })]: 1,
+        [seriesKey('customer_sync_run_records_read', JOB)]: 2,
+        [seriesKey('customer_sync_run_exit_code', JOB)]: 1,
+      });
+      expect(requestsPerProvider(pushed)).toEqual({});
+    } finally {
+      await worker.close();
+      await cleanNamespace(namespace);
+    }
   });
 });
