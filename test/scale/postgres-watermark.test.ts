@@ -12,6 +12,7 @@ import { NAMESPACE_ENV } from '../../src/queue/settings.js';
 import { PushWorker } from '../../src/queue/worker.js';
 import { sandboxProvidersConfig } from '../../src/sandbox/cli.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { openSinceLastRun } from '../../src/sources/postgres-since.js';
 import { sourceHash } from '../../src/sources/postgres-statement.js';
 import { resolvePostgresLocation, watermarkInput } from '../../src/sources/postgres-url.js';
 import { MemoryStateStore } from '../../src/state/memory-store.js';
@@ -354,6 +355,26 @@ describe('sync --since-last-run', () => {
     } finally {
       await worker.close();
       await cleanNamespace(namespace);
+    }
+  });
+
+  it('gives each row its mark as PostgreSQL prints it, while a field of the same type is parsed as without one', async () => {
+    await fillTable('typed', 3);
+    const query = `SELECT id, email, updated_at AS "updatedAt", updated_at FROM typed`;
+    const opened = await openSinceLastRun({ input: urlWithPassword(), query, env: {}, column: 'updated_at' });
+    expect(opened.key).toEqual({ input: keyOf('typed').input, source: sourceHash({ query }), column: 'updated_at' });
+    expect(opened.reader.type).toBe('timestamp with time zone');
+    try {
+      await opened.reader.start({ value: await markOf('typed', 2), type: 'timestamp with time zone' });
+      const items: Array<{ mark?: unknown; bytes: Buffer; parse(): { value: unknown } }> = [];
+      for await (const batch of opened.source.batches) items.push(...(batch as unknown as typeof items));
+      expect(items.map((item) => item.mark)).toEqual([await markOf('typed', 2), await markOf('typed', 3)]);
+      const iso = new Date((await sql(`SELECT updated_at FROM typed WHERE id = 'typed-2'`)).rows[0].updated_at as Date).toISOString();
+      expect(items[0]?.parse().value).toEqual({ id: 'typed-2', email: 'person2@example.com', updatedAt: iso });
+      // The raw-row bytes hold the mapped columns only.
+      expect(items[0]?.bytes.toString()).toBe(JSON.stringify({ id: 'typed-2', email: 'person2@example.com', updatedAt: iso }));
+    } finally {
+      await opened.source.close();
     }
   });
 
