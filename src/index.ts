@@ -26,6 +26,6 @@ export type {
   SuccessInfo,
   TokenExchange,
 } from './adapter/definition.js';
-export type { SyncEventMap, RequestEvent, RetryEvent, RateLimitEvent, RateAdjustedEvent, ResultEvent } from './events.js';
+export type { SyncEventMap, RequestEvent, ResponseEvent, RetryEvent, RateLimitEvent, RateAdjustedEvent, ResultEvent } from './events.js';
 export { MemoryStateStore } from './state/memory-store.js';
 export type { StateStore, LinkState, CreateIntent, FailureRecord } from './state/store.js';
