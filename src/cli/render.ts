@@ -46,6 +46,7 @@ export function summaryTable(report: SyncReport, context: SummaryContext = {}): 
   const head = [
     `${dry ? 'Dry run: nothing was sent. ' : ''}${report.records.read} records read, ${report.records.invalid} invalid, in ${seconds} s${report.interrupted ? ' (interrupted: rerun to finish)' : ''}`,
   ];
+  if (report.watermark) head.push(watermarkLine(report.watermark));
   const seeReport = context.reportPath === undefined ? 'see the report (--report FILE or --json)' : `see the report (${context.reportPath})`;
   const notes: string[] = [];
   for (const skip of report.skipped) {
@@ -85,6 +86,15 @@ function refusedCredentials(report: SyncReport, context: SummaryContext): string
     );
   }
   return lines;
+}
+
+/** Where `--since-last-run` read from and where the next run will: the operator's check that the night moved on. */
+function watermarkLine(watermark: NonNullable<SyncReport['watermark']>): string {
+  const read = watermark.from === null ? 'every row' : `rows with ${watermark.column} >= ${watermark.from}`;
+  // Not saved: a dry run, --only or --customers (which confirm nothing at every provider), or a watermark that did not move.
+  const next = watermark.saved && watermark.to !== null ? `the next run reads ${watermark.column} >= ${watermark.to}` : 'watermark kept as it was';
+  const nulls = watermark.nullRows > 0 ? `; ${watermark.nullRows} rows with ${watermark.column} NULL, which no watermark selects` : '';
+  return `read ${read}; ${next}${nulls}`;
 }
 
 /** A message on one line of the summary. */

@@ -173,3 +173,26 @@ describe('credentialKeys', () => {
     expect(credentialKeys(invisibleCollector({ ...base, token: 't-3' }))).toEqual(['token']);
   });
 });
+
+describe('summaryTable with --since-last-run', () => {
+  const base = () => report((builder) => builder.result({ customerId: 'c-1', providers: { yativo: outcome({ status: 'updated', requests: 1 }) } }));
+
+  it('says which rows were read and where the next run starts', () => {
+    const first = { ...base(), watermark: { column: 'updated_at', type: 'timestamp with time zone', from: null, to: '2026-11-01 02:00:00.123456+00', saved: true, nullRows: 0 } };
+    expect(summaryTable(first).split('\n')[1]).toBe('read every row; the next run reads updated_at >= 2026-11-01 02:00:00.123456+00');
+    const next = { ...base(), watermark: { ...first.watermark, from: '2026-11-01 02:00:00.123456+00', to: '2026-11-02 01:00:00+00' } };
+    expect(summaryTable(next).split('\n')[1]).toBe('read rows with updated_at >= 2026-11-01 02:00:00.123456+00; the next run reads updated_at >= 2026-11-02 01:00:00+00');
+  });
+
+  it('says the watermark was kept when the run did not move it, and counts the NULL rows no watermark selects', () => {
+    const kept = { ...base(), watermark: { column: 'updated_at', type: 'timestamp with time zone', from: '2026-11-01 02:00:00+00', to: '2026-11-03 00:00:00+00', saved: false, nullRows: 2 } };
+    expect(summaryTable(kept).split('\n')[1]).toBe(
+      'read rows with updated_at >= 2026-11-01 02:00:00+00; watermark kept as it was; 2 rows with updated_at NULL, which no watermark selects',
+    );
+  });
+
+  it('adds no line to a run without a watermark', () => {
+    expect(summaryTable(base())).not.toContain('watermark');
+    expect(summaryTable(base()).split('\n')[1]).toBe('');
+  });
+});
