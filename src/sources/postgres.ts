@@ -52,13 +52,23 @@ export interface PostgresSource extends Source {
 }
 
 /**
- * The server's message and, when it gives one, its hint; the URL's secrets taken out (a message may echo a DSN) and
- * emails and phone numbers masked (a type error quotes the value it met, which may be a row's).
+ * A data exception (SQLSTATE class 22: a failed cast, a value out of range) quotes the value it met, which may be a
+ * row's street or name, beyond what maskPersonalData can recognize: everything between its first and last double
+ * quote goes (a value may hold quotes itself). Other classes quote identifiers (a column, a table), which stay.
+ */
+function withoutQuotedValue(message: string, code: unknown): string {
+  return typeof code === 'string' && code.startsWith('22') ? message.replace(/"[\s\S]*"/, '(the value, not shown)') : message;
+}
+
+/**
+ * The server's message and, when it gives one, its hint; the URL's secrets taken out (a message may echo a DSN), a
+ * data exception's quoted value left out, and emails and phone numbers masked.
  */
 function serverMessage(error: unknown, secrets: readonly string[]): string {
   if (!(error instanceof Error)) return maskPersonalData(redact(String(error), secrets));
   const inner = error instanceof AggregateError && error.message === '' ? (error.errors[0] as unknown) : error;
-  const base = inner instanceof Error ? inner.message || String((inner as { code?: unknown }).code ?? inner.name) : String(inner);
+  const code = (inner as { code?: unknown }).code;
+  const base = inner instanceof Error ? withoutQuotedValue(inner.message, code) || String(code ?? inner.name) : String(inner);
   const hint = (error as { hint?: unknown }).hint;
   return maskPersonalData(redact(typeof hint === 'string' && hint !== '' ? `${base} (hint: ${hint})` : base, secrets));
 }
