@@ -1,9 +1,11 @@
-import { redactUrl, urlSecrets } from '../errors/redact.js';
+import { REDACTED, redactUrl, urlSecrets } from '../errors/redact.js';
 import { SourceError } from './errors.js';
 
 const SCHEME = /^postgres(ql)?:\/\//i;
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const WHOLE_VARIABLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+/** Query parameters libpq takes a secret from besides `password` (which redactUrl knows): the client key's passphrase. */
+const SECRET_PARAMS = ['sslpassword'];
 
 /** A `postgresql://` (or `postgres://`) input, `${VAR}`s not substituted yet; a `${VAR}` alone may hold one too. */
 export function isPostgresInput(input: string, env: NodeJS.ProcessEnv): boolean {
@@ -39,9 +41,9 @@ export function resolvePostgresLocation(input: string, env: NodeJS.ProcessEnv): 
   };
   const whole = WHOLE_VARIABLE.exec(input);
   const substituted = whole !== null ? value(whole[1] ?? '') : input.replace(VARIABLE, (_match, name: string) => encodeURIComponent(value(name)));
-  const given = redactUrl(substituted);
+  const given = shownUrl(substituted);
   if (missing.length > 0) {
-    throw new SourceError(redactUrl(input), `the PostgreSQL input names ${missing.map((name) => `\${${name}}`).join(', ')}, not set in the environment`);
+    throw new SourceError(shownUrl(input), `the PostgreSQL input names ${missing.map((name) => `\${${name}}`).join(', ')}, not set in the environment`);
   }
   let url: URL;
   try {
@@ -72,8 +74,24 @@ export function resolvePostgresLocation(input: string, env: NodeJS.ProcessEnv): 
   const port = url.port || param('port') || '5432';
   const user = decode(url.username) || param('user') || '';
   const database = decode(url.pathname.slice(1)) || user;
-  const secrets = [...urlSecrets(resolved), ...urlSecrets(substituted), ...(env.PGPASSWORD ? [env.PGPASSWORD] : [])];
+  const paramSecrets = SECRET_PARAMS.flatMap((name) => url.searchParams.getAll(name));
+  const secrets = [...urlSecrets(resolved), ...urlSecrets(substituted), ...paramSecrets, ...(env.PGPASSWORD ? [env.PGPASSWORD] : [])];
   return { url: resolved, label: given, where: `${host}:${port}/${database}`, secrets: [...new Set(secrets)] };
+}
+
+/** The URL fit to show: redactUrl's redactions, and the value of every SECRET_PARAMS parameter replaced too. */
+function shownUrl(text: string): string {
+  const shown = redactUrl(text);
+  let url: URL;
+  try {
+    url = new URL(shown);
+  } catch {
+    return shown;
+  }
+  const present = SECRET_PARAMS.filter((name) => url.searchParams.has(name));
+  if (present.length === 0) return shown;
+  for (const name of present) url.searchParams.set(name, REDACTED);
+  return url.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
 }
 
 function decode(part: string): string {

@@ -16,6 +16,8 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/serve/app.js';
+import { SourceError } from '../../src/sources/errors.js';
+import { resolvePostgresLocation } from '../../src/sources/postgres-url.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, ndjson, tempDir } from '../cli/helpers.js';
 import { closedPort, gatewayStub } from '../metrics/gateway-stub.js';
@@ -32,6 +34,8 @@ const SECRETS = {
   serveToken2: 'SECRETMARKER-serve-token2-4e5f6a7b',
   wrongToken: 'SECRETMARKER-wrong-token-66aa',
   pushPassword: 'SECRETMARKER-push-p@ss/word-8c9d',
+  pgPassword: 'SECRETMARKER-pg-password-5a5a',
+  sslPassword: 'SECRETMARKER-ssl-key-passphrase-1e1e',
 };
 /** Personal data of the marker customers: a name (also in the email), a phone in two spellings, a street. */
 const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
@@ -374,5 +378,30 @@ describe('sync --metrics-push: no secret, no personal data and no customer id in
       expect(refused.stderr).toMatch(/^customer-sync: --metrics-push must be /);
       expectClean(`--metrics-push ${bad.slice(0, 8)}`, refused.stderr);
     }
+  });
+});
+
+describe('a PostgreSQL input as messages, logs and the report name it (test:scale runs it against the server)', () => {
+  it("shows the URL with its password and its client key's passphrase (sslpassword) redacted, and knows both as secrets", () => {
+    const env = { DB_PASSWORD: SECRETS.pgPassword, PGPASSWORD: SECRETS.pgPassword };
+    const input = `postgresql://app:\${DB_PASSWORD}@db.internal:5432/crm?sslmode=require&sslpassword=${SECRETS.sslPassword}`;
+    const location = resolvePostgresLocation(input, env);
+    expect(location.label).toBe('postgresql://app:[REDACTED]@db.internal:5432/crm?sslmode=require&sslpassword=[REDACTED]');
+    expect(location.secrets).toEqual(expect.arrayContaining([SECRETS.pgPassword, SECRETS.sslPassword]));
+    // The password from PGPASSWORD alone: in what pg is given, not in the label.
+    const fromEnvironment = resolvePostgresLocation(`postgresql://app@db.internal/crm?sslpassword=${SECRETS.sslPassword}`, env);
+    expect(fromEnvironment.label).toBe('postgresql://app@db.internal/crm?sslpassword=[REDACTED]');
+    expect(fromEnvironment.secrets).toEqual(expect.arrayContaining([SECRETS.pgPassword, SECRETS.sslPassword]));
+    // A variable not set: the input as given, with what it spells out redacted.
+    const missing = (() => {
+      try {
+        resolvePostgresLocation(`postgresql://app:\${NOT_SET}@db.internal/crm?sslpassword=${SECRETS.sslPassword}`, {});
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(missing).toBeInstanceOf(SourceError);
+    expectClean('a missing variable', `${(missing as Error).message} ${JSON.stringify(missing)}`);
   });
 });

@@ -28,6 +28,7 @@ const SECRETS = {
   inputPassword: 'SECRETMARKER-pg-input-p@ss/w0rd',
   pgPassword: 'SECRETMARKER-pgpassword-77e1',
   statePassword: 'SECRETMARKER-pg-state-pass-3c3c',
+  sslPassword: 'SECRETMARKER-ssl-key-passphrase-1e1e',
 };
 const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
 
@@ -197,6 +198,7 @@ describe('sync --input postgresql://… --since-last-run: no secret and no perso
       ['unknown table', ['--input', input(), '--table', 'no_such_table', '--since-last-run', 'updated_at'], {}],
       ['no server', ['--input', `postgresql://app:\${DB_PASSWORD}@127.0.0.1:${port}/crm`, '--table', 'customers', '--since-last-run', 'updated_at'], {}],
       ['no server (written password)', ['--input', `postgresql://app:${encodeURIComponent(SECRETS.inputPassword)}@127.0.0.1:${port}/crm?sslmode=disable`, '--table', 'customers'], {}],
+      ['no server (sslpassword)', ['--input', `postgresql://app@127.0.0.1:${port}/crm?sslmode=disable&sslpassword=${SECRETS.sslPassword}`, '--table', 'customers'], {}],
       ['no server (PGPASSWORD)', ['--input', `postgresql://app@127.0.0.1:${port}/crm`, '--table', 'customers', '--since-last-run', 'updated_at'], { PGPASSWORD: SECRETS.pgPassword }],
       ['unset variable', ['--input', `postgresql://app:\${NOT_SET}@${url.host}/crm`, '--table', 'customers'], {}],
       ['malformed URL', ['--input', `postgresql://app:${SECRETS.inputPassword}@[::1/crm`, '--table', 'customers'], {}],
