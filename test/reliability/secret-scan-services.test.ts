@@ -371,6 +371,10 @@ describe('sync --metrics-push: no secret, no personal data and no customer id in
     expectClean('a push to nothing', nobody.stderr, MASKED);
 
     // Not a URL a gateway has: exit 2, and the message shows no password either.
+    // Written out raw, the password's @ and / make a host and a path of its end: refused before anything is shown.
+    const raw = await cli(['sync', '--config', config, '--input', input, '--metrics-push', `http://pusher:${SECRETS.pushPassword}@127.0.0.1:${port}`], { cwd: tmp.dir, env: ENV });
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toBe("customer-sync: --metrics-push has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23), or give it as ${VAR}\n");
     const encoded = encodeURIComponent(SECRETS.pushPassword);
     for (const bad of [`ftp://pusher:${encoded}@127.0.0.1/`, `http://pusher:${encoded}@`, `http://pusher:\${PUSH_PASSWORD}@[::1`, 'https://pusher:${PUSH_PASSWORD}@/']) {
       const refused = await cli(['sync', '--config', config, '--input', input, '--metrics-push', bad], { cwd: tmp.dir, env: ENV });
