@@ -406,6 +406,10 @@ describe('a PostgreSQL input as messages, logs and the report name it (test:scal
       return undefined;
     })();
     expect(missing).toBeInstanceOf(SourceError);
+    // Written out raw, a password's @ and / would make a host and a database of its end.
+    expect(() => resolvePostgresLocation(`postgresql://app:${SECRETS.pushPassword}@db.internal:5432/crm`, {})).toThrow(
+      new SourceError('(PostgreSQL URL)', "the PostgreSQL input has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23), or give it as ${VAR} or PGPASSWORD"),
+    );
     expectClean('a missing variable', `${(missing as Error).message} ${JSON.stringify(missing)}`);
   });
 });

@@ -201,6 +201,7 @@ describe('sync --input postgresql://… --since-last-run: no secret and no perso
       ['no server (sslpassword)', ['--input', `postgresql://app@127.0.0.1:${port}/crm?sslmode=disable&sslpassword=${SECRETS.sslPassword}`, '--table', 'customers'], {}],
       ['no server (PGPASSWORD)', ['--input', `postgresql://app@127.0.0.1:${port}/crm`, '--table', 'customers', '--since-last-run', 'updated_at'], { PGPASSWORD: SECRETS.pgPassword }],
       ['unset variable', ['--input', `postgresql://app:\${NOT_SET}@${url.host}/crm`, '--table', 'customers'], {}],
+      ['password written raw', ['--input', `postgresql://app:${SECRETS.inputPassword}@127.0.0.1:${port}/crm`, '--table', 'customers'], {}],
       ['malformed URL', ['--input', `postgresql://app:${SECRETS.inputPassword}@[::1/crm`, '--table', 'customers'], {}],
       ['neither --query nor --table', ['--input', input(), '--since-last-run', 'updated_at'], {}],
       ['--since-last-run on a file', ['--input', 'customers.ndjson', '--since-last-run', 'updated_at'], {}],
@@ -211,6 +212,8 @@ describe('sync --input postgresql://… --since-last-run: no secret and no perso
       expect(run.code, `${label}: ${run.stderr}`).toBe(2);
       expect(run.stderr, label).toMatch(/^customer-sync: /m);
       expectClean(label, run.stdout + run.stderr);
+      // The end of a password written raw, after its @.
+      expect(run.stderr, label).not.toContain('w0rd');
     }
   });
 });
