@@ -378,7 +378,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncReport> {
     // replaced after the push, a process dying in between would keep it, and that old line, met again, would be
     // skipped while the provider holds the newer one. Forgetting takes the old lines out of the run's index too.
     raw?.forget(pushes);
-    for (const [customer, key, ticket] of withHeld(pushes, held)) {
+    const ordered = withHeld(pushes, held);
+    raw?.handingOn(ordered);
+    for (const [customer, key, ticket] of ordered) {
       if (stopped()) break;
       if (take(customer, key, ticket)) await makeRoom();
     }
@@ -428,6 +430,8 @@ class RawLines {
   readonly #pending: Array<readonly [string, RawLineKey | null]> = [];
   /** Customers met twice in one input: which line is "the" line is unclear, so none is remembered. */
   readonly #seen = new SeenCustomers();
+  /** Customers with records handed on (or about to be) whose results are not in, and how many: a few, not a run's. */
+  readonly #open = new Map<string, number>();
   readonly #hash: (bytes: Uint8Array) => RawLineKey;
   #index: RawLineIndex | undefined;
 
@@ -456,12 +460,26 @@ class RawLines {
     return this.#index.has(key);
   }
 
-  /** Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. */
+  /** Before the pushes start (their customers' lines forgotten): they are on their way until `settle`. */
+  handingOn(pushes: readonly Push[]): void {
+    for (const [customer, key] of pushes) if (key !== undefined) this.#open.set(customer.id, (this.#open.get(customer.id) ?? 0) + 1);
+  }
+
+  /**
+   * Remember the line only when every provider holds what it says; otherwise make sure it is looked at again. Nor
+   * while another record of the customer is on its way: its line was forgotten before it left, and remembering this
+   * one now would put an older line back in the state for as long as the newer one is in flight (a process killed
+   * then would skip this line next time while the provider holds the newer one). It would be undone at that
+   * record's result anyway: a customer met twice is remembered with no line.
+   */
   settle(customerId: string, key: RawLineKey | undefined, result: PushResult): void {
     if (key === undefined) return;
+    const open = this.#open.get(customerId) ?? 1;
+    if (open > 1) this.#open.set(customerId, open - 1);
+    else this.#open.delete(customerId);
     const confirmed = confirmedEverywhere(result, this.providers);
     const twice = this.#seen.add(customerId);
-    this.#pending.push([customerId, confirmed && !twice ? key : null]);
+    this.#pending.push([customerId, confirmed && !twice && open === 1 ? key : null]);
     if (this.#pending.length >= RAW_BATCH) this.flush();
   }
 

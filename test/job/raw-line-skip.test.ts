@@ -1,5 +1,9 @@
 // The raw-line skip of runSync against a SQLite state: what its in-memory index of last night's lines skips, and
 // what it must not (a customer's old line met again after this run forgot it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runSync, type Delivery } from '../../src/job/run-sync.js';
 import type { Customer } from '../../src/model/types.js';
@@ -26,22 +30,22 @@ function confirming(store: SqliteStateStore | undefined): Delivery & { handed: s
 
 const record = (id: string, lastName: string): string => JSON.stringify({ id, email: `${id}@example.com`, lastName });
 
+/** An NDJSON line as the source hands it on, unparsed; `parsed` collects the lines parsed. */
+function unparsed(text: string, at: number, parsed: number[] = []): UnparsedLine {
+  return {
+    line: at,
+    bytes: Buffer.from(text),
+    parse: () => {
+      parsed.push(at);
+      return { line: at, value: JSON.parse(text) as unknown, raw: text };
+    },
+  };
+}
+
 /** Batches of NDJSON lines, unparsed, as the NDJSON source hands them on; `parsed` collects the lines parsed. */
 function batches(texts: string[][], parsed: number[] = []): AsyncIterable<readonly SourceItem[]> {
   let line = 0;
-  const items = texts.map((batch) =>
-    batch.map((text): UnparsedLine => {
-      const at = ++line;
-      return {
-        line: at,
-        bytes: Buffer.from(text),
-        parse: () => {
-          parsed.push(at);
-          return { line: at, value: JSON.parse(text) as unknown, raw: text };
-        },
-      };
-    }),
-  );
+  const items = texts.map((batch) => batch.map((text) => unparsed(text, ++line, parsed)));
   return (async function* () {
     yield* items;
   })();
@@ -125,5 +129,93 @@ describe('runSync raw-line skip, from an index loaded once', () => {
     expect(some.handed).toEqual(['c-2 Same']);
     // The customer sent is forgotten; the other one was not touched.
     expect((await night([[A1, B1]])).handed).toEqual(['c-2 Same']);
+  });
+});
+
+/**
+ * What survives a process killed at any moment is what the state file holds: a second connection to it (as the next
+ * run would open it) reads each customer's remembered line while requests are in flight.
+ */
+describe('runSync raw-line skip, a process killed while requests are in flight', () => {
+  let dir: string;
+  let fileStore: SqliteStateStore;
+  let reader: Database.Database;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'raw-forget-'));
+    fileStore = SqliteStateStore.open(join(dir, 'state.db'));
+    reader = new Database(join(dir, 'state.db'), { readonly: true });
+  });
+  afterEach(async () => {
+    reader.close();
+    await fileStore.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** Whether the state file remembers a line of the customer: one that would be skipped if met again. */
+  const remembers = (customerId: string): boolean => reader.prepare('SELECT 1 FROM raw_lines WHERE customer_id = ?').get(customerId) !== undefined;
+  /** Event-loop turns (no clock) until `done`, as many as it takes the run to get there. */
+  async function turnsUntil(done: () => boolean): Promise<void> {
+    for (let turn = 0; !done(); turn++) {
+      if (turn > 1000) throw new Error('the run never got there');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  const A3 = record('c-1', 'Newer');
+  const C1 = record('c-3', 'Old');
+  const C2 = record('c-3', 'New');
+
+  it('never sends a request for a customer while the state file still remembers a line of it', async () => {
+    await runSync({ delivery: confirming(fileStore), batches: batches([[A1, B1, C1]]), rawFingerprint: FINGERPRINT });
+    expect(['c-1', 'c-2', 'c-3'].map(remembers)).toEqual([true, true, true]);
+    const delivery = confirming(fileStore);
+    const sent: string[] = [];
+    const deliver = delivery.deliver.bind(delivery);
+    delivery.deliver = (customer) => {
+      sent.push(`${customer.id} ${customer.lastName ?? ''}: ${remembers(customer.id) ? 'REMEMBERED' : 'forgotten'}`);
+      return deliver(customer);
+    };
+    // c-1's new line, then (in a later batch) its old line again, which this run's forgetting made unknown.
+    const report = await runSync({ delivery, batches: batches([[A2, B1], [C2], [B1, A1]]), rawFingerprint: FINGERPRINT });
+    expect(sent).toEqual(['c-1 New: forgotten', 'c-3 New: forgotten', 'c-1 Old: forgotten']);
+    expect(report.providers.yativo).toMatchObject({ updated: 3, unchanged: 2 });
+  });
+
+  it("does not write a customer's confirmed line while a later record of that customer is on its way", async () => {
+    await runSync({ delivery: confirming(fileStore), batches: batches([[A1, B1, C1]]), rawFingerprint: FINGERPRINT });
+    const answers = new Map<string, () => void>();
+    const sent: string[] = [];
+    const seen: Record<string, boolean> = {};
+    const delivery: Delivery = {
+      providers: ['yativo'],
+      dryRun: false,
+      rawLines: fileStore,
+      deliver: async (customer) => {
+        const label = `${customer.id} ${customer.lastName ?? ''}`;
+        sent.push(label);
+        if (label === 'c-3 New') {
+          // c-1's second record is in flight: were the process killed now, what would the next run find?
+          seen['c-1 while its newer line is in flight'] = remembers('c-1');
+          answers.get('c-1 Newer')?.();
+        } else await new Promise<void>((resolve) => answers.set(label, resolve));
+        return { customerId: customer.id, providers: { yativo: { status: 'updated', warnings: [], requests: 1, retries: 0 } } };
+      },
+    };
+    let done = 0;
+    async function* input(): AsyncGenerator<readonly SourceItem[]> {
+      yield [unparsed(A2, 1)];
+      // c-1 again: forgotten once more, its request waits for the first one's answer.
+      yield [unparsed(A3, 2)];
+      // The first is confirmed only now, its successor already forgotten and handed on.
+      answers.get('c-1 New')?.();
+      await turnsUntil(() => done === 1 && sent.includes('c-1 Newer'));
+      // Another customer's forgetting commits whatever confirmation is pending.
+      yield [unparsed(C2, 3)];
+    }
+    const report = await runSync({ delivery, batches: input(), rawFingerprint: FINGERPRINT, onProgress: (progress) => (done = progress.done) });
+    expect(sent).toEqual(['c-1 New', 'c-1 Newer', 'c-3 New']);
+    expect(seen).toEqual({ 'c-1 while its newer line is in flight': false });
+    expect(report.providers.yativo).toMatchObject({ updated: 3 });
+    // c-1 met twice: neither line is remembered, so whichever comes next night is sent.
+    expect(['c-1', 'c-2', 'c-3'].map(remembers)).toEqual([false, true, true]);
   });
 });
