@@ -25,3 +25,15 @@ export function maskPersonalData(text: string): string {
       return phone ? `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 1)}***${digits.slice(-2)}` : match;
     });
 }
+
+/**
+ * Masks the given values wherever they stand as whole words (`Ana Piimarker` → `A***`), longest first so that a full
+ * name goes before its parts. For a customer's own values that no pattern recognises (`personalValues`).
+ */
+export function maskValues(text: string, values: Iterable<string>): string {
+  const words = [...new Set([...values].map((value) => value.trim()).filter((value) => value.length >= 2))].sort((a, b) => b.length - a.length);
+  if (words.length === 0) return text;
+  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+  return text.replace(pattern, (match) => `${match.slice(0, 1)}***`);
+}

@@ -1,4 +1,4 @@
-import { maskPersonalData } from '../errors/mask.js';
+import { maskPersonalData, maskValues } from '../errors/mask.js';
 import type { HttpMethod } from '../adapter/definition.js';
 import type { CustomerSyncError, SafeCause } from '../errors/customer-sync-error.js';
 import type { ErrorKind } from '../errors/kinds.js';
@@ -19,6 +19,8 @@ export interface ErrorContext {
   /** The adapter's kind for a refused answer whose status alone misleads (a 400 "Customer not found"). */
   errorKind?: ((status: number, body: unknown) => ErrorKind | undefined) | undefined;
   request?: { method: HttpMethod; path: string } | undefined;
+  /** The customer's own values to mask in a provider's words (a name, a street), beyond what patterns find. */
+  personal?: (() => Iterable<string>) | undefined;
 }
 
 export interface ErrorFacts {
@@ -38,8 +40,10 @@ const MAX_PROVIDER_MESSAGE = 500;
  */
 export function buildError(kind: ErrorKind, summary: string, context: ErrorContext, facts: ErrorFacts = {}): CustomerSyncError {
   const secrets = [...context.secrets];
-  // Secrets out first, then personal data a provider echoed (an email, a phone): errors reach logs and reports.
-  const clean = (text: string): string => maskPersonalData(redact(text, secrets));
+  const personal = context.personal ? [...context.personal()] : [];
+  // Secrets out first, then personal data a provider echoed (the customer's name or street as sent, an email, a
+  // phone): errors reach logs, reports and serve's answers.
+  const clean = (text: string): string => maskPersonalData(maskValues(redact(text, secrets), personal));
 
   let providerMessage = facts.providerMessage;
   if (providerMessage === undefined && facts.status !== undefined && context.errorMessage) {

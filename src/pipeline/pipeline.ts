@@ -221,6 +221,7 @@ export class ProviderPipeline {
       errorMessage: (status, body) => this.config.errorMessage(status, body),
       errorKind: this.config.errorKind,
       request: spec && { method: spec.method, path: spec.path },
+      personal: ctx.personal,
     };
   }
 }

@@ -45,6 +45,8 @@ export interface SendContext {
   idempotencyKey?: string | undefined;
   /** Incremented in place: requests on the wire and retries. */
   stats?: { requests: number; retries: number } | undefined;
+  /** The customer's values an error must not quote (read only when an error is built). */
+  personal?: (() => Iterable<string>) | undefined;
 }
 
 export interface PipelineResponse {

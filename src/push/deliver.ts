@@ -9,6 +9,7 @@ import type { Customer } from '../model/types.js';
 import type { CreateIntent, LinkState, StateStore } from '../state/store.js';
 import { payloadHash } from './hash.js';
 import { lockOf } from './keyed-lock.js';
+import { personalValues } from '../model/personal.js';
 import { findOurs, type Found } from './lookup.js';
 import type { ProviderOutcome } from './outcome.js';
 import {
@@ -26,6 +27,8 @@ export interface SendContext {
   customerId: string;
   idempotencyKey?: string;
   stats: { requests: number; retries: number };
+  /** The customer's values an error must not quote, should a provider echo them. */
+  personal: () => Iterable<string>;
 }
 
 /** What delivery needs from the pipeline: send with retries, and turn a refused answer into a typed error. */
@@ -97,7 +100,7 @@ class Delivery {
     readonly options: DeliverOptions,
   ) {
     this.#def = target.definition;
-    this.ctx = { customerId: customer.id, stats: { requests: 0, retries: 0 } };
+    this.ctx = { customerId: customer.id, stats: { requests: 0, retries: 0 }, personal: () => personalValues(customer) };
   }
 
   async execute(): Promise<Done> {
