@@ -40,11 +40,11 @@ const SECRETS = {
 /** Personal data of the marker customers: a name (also in the email), a phone in two spellings, a street. */
 const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
 /**
- * What is masked in free text a provider sends back, wherever it is shown: emails and phone numbers. A name (or a
- * street) that a provider quotes from the body it was sent is not (src/pipeline/errors.ts masks by pattern): where a
- * provider's message is shown, the scan holds it to these.
+ * What is masked in free text a provider sends back, wherever it is shown: emails and phone numbers by their shape, and
+ * the customer's own name, street, postal code and VAT number as the delivery sent them (src/model/personal.ts), so
+ * even a provider that quotes the whole body it was sent leaves none of them.
  */
-const MASKED = ['piimarker.', '+351912000111', '912 000 111'];
+const MASKED = PII;
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
