@@ -21,6 +21,7 @@ import { resolvePostgresLocation } from '../../src/sources/postgres-url.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, ndjson, tempDir } from '../cli/helpers.js';
 import { closedPort, gatewayStub } from '../metrics/gateway-stub.js';
+import { markerCustomer, PII } from '../helpers/pii-markers.js';
 
 const SECRETS = {
   yativoToken: 'SECRETMARKER-yativo-token-7f3a',
@@ -37,8 +38,6 @@ const SECRETS = {
   pgPassword: 'SECRETMARKER-pg-password-5a5a',
   sslPassword: 'SECRETMARKER-ssl-key-passphrase-1e1e',
 };
-/** Personal data of the marker customers: a name (also in the email), a phone in two spellings, a street. */
-const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
 /**
  * What is masked in free text a provider sends back, wherever it is shown: emails and phone numbers by their shape, and
  * the customer's own name, street, postal code and VAT number as the delivery sent them (src/model/personal.ts), so
@@ -48,20 +47,6 @@ const MASKED = PII;
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-function markerCustomer(i: number): Record<string, unknown> {
-  return {
-    id: `cus-${i}`,
-    email: `piimarker.${i}@example.com`,
-    firstName: 'Ana',
-    lastName: 'Piimarker',
-    phone: '+351 912 000 111',
-    country: 'PT',
-    address: { street: 'Rua Piimarker', number: String(i), city: 'Lisboa', postalCode: '1100-053' },
-    vatNumber: `PT${500000000 + i}`,
-    updatedAt: '2026-11-01T10:00:00Z',
-  };
-}
 
 function expectNoSecret(label: string, text: string): void {
   for (const secret of Object.values(SECRETS)) expect(text, `${label} holds a secret`).not.toContain(secret);

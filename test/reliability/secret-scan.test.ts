@@ -15,6 +15,7 @@ import { fatora } from '../../adapters/fatora/index.js';
 import { bluetape } from '../../adapters/bluetape/index.js';
 import { invisibleCollector } from '../../adapters/invisible-collector/index.js';
 import { cli, ndjson, tempDir } from '../cli/helpers.js';
+import { markerCustomer, PII } from '../helpers/pii-markers.js';
 
 const SECRETS = {
   yativoToken: 'SECRETMARKER-yativo-token-7f3a',
@@ -26,8 +27,6 @@ const SECRETS = {
   icToken: 'SECRETMARKER-ic-token-d4e9',
   wrongToken: 'SECRETMARKER-wrong-token-66aa',
 };
-/** Personal data of the marker customers: an email, a phone in two spellings, a street. */
-const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
 
 let sandbox: Sandbox;
 let tmp: ReturnType<typeof tempDir>;
@@ -48,20 +47,6 @@ afterEach(async () => {
   await sandbox.close();
   tmp.remove();
 });
-
-function markerCustomer(i: number): Record<string, unknown> {
-  return {
-    id: `cus-${i}`,
-    email: `piimarker.${i}@example.com`,
-    firstName: 'Ana',
-    lastName: 'Piimarker',
-    phone: '+351 912 000 111',
-    country: 'PT',
-    address: { street: 'Rua Piimarker', number: String(i), city: 'Lisboa', postalCode: '1100-053' },
-    vatNumber: `PT${500000000 + i}`,
-    updatedAt: '2026-11-01T10:00:00Z',
-  };
-}
 
 function expectClean(label: string, text: string, options: { pii: boolean }): void {
   for (const secret of Object.values(SECRETS)) expect(text, `${label} holds a secret`).not.toContain(secret);

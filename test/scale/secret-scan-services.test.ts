@@ -8,6 +8,7 @@ import { cli, tempDir } from '../cli/helpers.js';
 import { closedPort } from '../metrics/gateway-stub.js';
 import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
 import { cleanNamespace, freshDatabase, requirePostgres, spawnCli, stopChildren, until } from './scale-harness.js';
+import { markerCustomer, PII } from '../helpers/pii-markers.js';
 
 /*
  * The secret and personal-data scan of what needs PostgreSQL or Redis (issue 14; the rest is
@@ -30,7 +31,6 @@ const SECRETS = {
   statePassword: 'SECRETMARKER-pg-state-pass-3c3c',
   sslPassword: 'SECRETMARKER-ssl-key-passphrase-1e1e',
 };
-const PII = ['piimarker', '+351912000111', '912 000 111', 'Rua Piimarker'];
 
 function expectClean(label: string, text: string): void {
   for (const secret of Object.values(SECRETS)) {
@@ -102,20 +102,6 @@ function writeConfig(name: string, extra: Record<string, unknown> = {}): string 
     }),
   );
   return path;
-}
-
-function markerCustomer(i: number): Record<string, unknown> {
-  return {
-    id: `cus-${i}`,
-    email: `piimarker.${i}@example.com`,
-    firstName: 'Ana',
-    lastName: 'Piimarker',
-    phone: '+351 912 000 111',
-    country: 'PT',
-    address: { street: 'Rua Piimarker', number: String(i), city: 'Lisboa', postalCode: '1100-053' },
-    vatNumber: `PT${500000000 + i}`,
-    updatedAt: '2026-11-01T10:00:00Z',
-  };
 }
 
 describe('sync --input postgresql://… --since-last-run: no secret and no personal data in what it says or stores', () => {
