@@ -30,6 +30,14 @@ export function describeTarget(url: string): PostgresTarget {
       `the PostgreSQL state URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`,
     );
   }
+  // A password written with an @ and then a / parses as a host and a database (`app:se@cr/et@db` is host "cr"): the
+  // message would show the password's end. No database name needs a raw @.
+  if (parsed.pathname.includes('@') || parsed.hash.includes('@')) {
+    throw new PostgresStateError(
+      'PostgreSQL',
+      "the PostgreSQL state URL has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23)",
+    );
+  }
   const param = (name: string): string | undefined => parsed.searchParams.get(name) || undefined;
   const host = decode(parsed.hostname) || param('host') || process.env.PGHOST || 'localhost';
   const port = parsed.port || param('port') || process.env.PGPORT || '5432';
