@@ -143,6 +143,10 @@ export async function openPostgresSource(options: PostgresSourceOptions): Promis
   let fields: pg.FieldDef[];
   try {
     await client.query('BEGIN TRANSACTION READ ONLY');
+    // Between two FETCHes the transaction waits while the rows already read are pushed (minutes, at a provider's
+    // rate limit): a server's idle_in_transaction_session_timeout would end the run halfway. For this transaction
+    // only; the snapshot it holds is that of any long read.
+    await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
     if (column === undefined) {
       await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${statement}`);
       first = await client.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array' });

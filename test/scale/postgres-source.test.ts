@@ -261,4 +261,21 @@ describe('sync from PostgreSQL', () => {
     expect(result.stderr).toContain('cannot read table "few; DROP TABLE few"');
     expect((await sql('SELECT count(*)::int AS n FROM few')).rows[0]).toEqual({ n: 5 });
   });
+
+  it("outlasts the server's idle_in_transaction_session_timeout: the transaction waits between FETCHes while rows are pushed", async () => {
+    // 1,200 rows: the second FETCH comes after the first 1,000 were pushed, seconds later; the server would end a
+    // session idle in its transaction for 200 ms (set for this connection through the URL's options).
+    await fillCustomers('idle', 1_200);
+    const url = new URL(urlWithPassword());
+    url.searchParams.set('options', '-c idle_in_transaction_session_timeout=200');
+    const child = spawnCli(['sync', '--config', config, '--state', join(work.dir, 'idle.db'), '--input', url.toString(), '--table', 'public.idle', '--json'], {
+      cwd: work.dir,
+      env: {},
+    });
+    const { code } = await child.exit;
+    expect(code, child.stderr()).toBe(0);
+    const report = JSON.parse(child.stdout()) as SyncReport;
+    expect(report.records).toEqual({ read: 1_200, invalid: 0 });
+    expect(report.providers[PROVIDER as keyof SyncReport['providers']]).toMatchObject({ created: 1_200, failed: 0 });
+  });
 });
