@@ -78,12 +78,12 @@ describe('config files', () => {
   it('says which top-level key was meant, and which there are', () => {
     const error = configError(() => parseConfig({ providers: { fatora: { token: 't' } }, stat: 'x.db', retries: 3, yativo: { token: 't' } }, {}));
     expect(error.issues).toEqual([
-      { path: 'stat', message: 'unknown key stat; did you mean state? known: providers, retry, state, redis' },
-      { path: 'retries', message: 'unknown key retries; known: providers, retry, state, redis' },
-      { path: 'yativo', message: `unknown key yativo; a provider's options go under "providers"; known: providers, retry, state, redis` },
+      { path: 'stat', message: 'unknown key stat; did you mean state? known: providers, retry, state, redis, serve' },
+      { path: 'retries', message: 'unknown key retries; known: providers, retry, state, redis, serve' },
+      { path: 'yativo', message: `unknown key yativo; a provider's options go under "providers"; known: providers, retry, state, redis, serve` },
     ]);
     const typo = configError(() => parseConfig({ provider: { fatora: { token: 't' } } }, {}));
-    expect(typo.issues).toContainEqual({ path: 'provider', message: 'unknown key provider; did you mean providers? known: providers, retry, state, redis' });
+    expect(typo.issues).toContainEqual({ path: 'provider', message: 'unknown key provider; did you mean providers? known: providers, retry, state, redis, serve' });
   });
 
   it("says which provider option was meant, nested ones too", () => {
