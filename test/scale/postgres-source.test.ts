@@ -8,7 +8,7 @@ import { sandboxProvidersConfig } from '../../src/sandbox/cli.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openSource } from '../../src/sources/index.js';
 import { cli, tempDir } from '../cli/helpers.js';
-import { freshDatabase, requirePostgres, spawnCli, writeConfig } from './scale-harness.js';
+import { freshDatabase, requirePostgres, spawnCli, writeConfig, sqlOn } from './scale-harness.js';
 
 /*
  * `sync --input postgresql://… --query|--table` against the real server: a table of 100,000 rows through the CLI
@@ -39,15 +39,7 @@ function urlWithPassword(): string {
   return url.toString();
 }
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<pg.QueryResult> => sqlOn(database.url, text, values);
 
 const COLUMNS = `id text PRIMARY KEY, email text, "firstName" text, "lastName" text, phone text, country text,
   "address.street" text, "address.number" text, "address.city" text, "address.postalCode" text, "vatNumber" text,

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yativo } from '../../adapters/yativo/index.js';
 import { runCli } from '../../src/cli/program.js';
@@ -19,7 +19,7 @@ import { MemoryStateStore } from '../../src/state/memory-store.js';
 import { SqliteStateStore } from '../../src/state/sqlite-store.js';
 import { cli, tempDir } from '../cli/helpers.js';
 import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
-import { cleanNamespace, freshDatabase, requirePostgres, until, writeConfig } from './scale-harness.js';
+import { cleanNamespace, freshDatabase, requirePostgres, until, writeConfig, sqlOn } from './scale-harness.js';
 
 /*
  * `sync --input postgresql://… --since-last-run COLUMN` on the real server (issue 14, point 1): the watermark a night
@@ -46,15 +46,7 @@ function urlWithPassword(): string {
   return url.toString();
 }
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<pg.QueryResult> => sqlOn(database.url, text, values);
 
 /** `rows` customers <table>-1…<table>-N (ids apart from other tests': the sandbox is shared) whose updated_at climbs a second a row from 2025-06-01, with microseconds. */
 async function fillTable(table: string, rows: number): Promise<void> {

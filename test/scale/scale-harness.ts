@@ -63,6 +63,17 @@ async function admin(sql: string): Promise<void> {
 }
 
 /** A namespace's queue, for counting what is left. */
+/** One statement on its own connection to `url` (a test database of `freshDatabase`). */
+export async function sqlOn(url: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
 export function testQueue(namespace: string): Queue {
   return new Queue(QUEUE_NAME, bullOptions({ redis: REDIS_URL, namespace }));
 }

@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACE_ENV } from '../../src/queue/settings.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, tempDir } from '../cli/helpers.js';
 import { closedPort } from '../metrics/gateway-stub.js';
 import { REDIS_URL, requireRedis, uniqueNamespace } from './redis.js';
-import { cleanNamespace, freshDatabase, requirePostgres, spawnCli, stopChildren, until } from './scale-harness.js';
+import { cleanNamespace, freshDatabase, requirePostgres, spawnCli, stopChildren, until, sqlOn } from './scale-harness.js';
 import { markerCustomer, PII } from '../helpers/pii-markers.js';
 
 /*
@@ -71,15 +71,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<pg.QueryResult> => sqlOn(database.url, text, values);
 
 /** The database's URL with `password` in it (as written, percent-encoded by URL). */
 function withPassword(url: string, password: string): string {
