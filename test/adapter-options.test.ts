@@ -47,6 +47,12 @@ describe('adapter options are checked when the adapter is made', () => {
     expect(error.message).not.toContain(SECRET);
   });
 
+  it('takes a rate of up to a million a second ("no limit"), and names one above it', () => {
+    expect(invisibleCollector({ token: SECRET, rateLimit: { perSecond: 1_000_000 } }).options.rateLimit.perSecond).toBe(1_000_000);
+    const error = optionsError(() => invisibleCollector({ token: SECRET, rateLimit: { perSecond: 1_000_001 } }));
+    expect(error.issues.map((i) => i.path)).toEqual(['rateLimit.perSecond']);
+  });
+
   it('names a bad nested option', () => {
     const error = optionsError(() => invisibleCollector({ token: SECRET, rateLimit: { perSecond: -1 } }));
     expect(error.issues.map((i) => i.path)).toEqual(['rateLimit.perSecond']);

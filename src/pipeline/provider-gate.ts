@@ -35,7 +35,7 @@ const UNLIMITED = 1_000_000_000;
  * is lost for good, which cost ~1.5 % of the rate at 50/s (bench rate-limit: 0.96 instead of 0.97).
  *
  * Above 60/s the planned guard is 3 % of the spacing instead, whichever is smaller (and the guard half of it): a fixed
- * 0.5 ms would cap 10,000/s (the config's maximum, "no limit" in practice) at 1,667/s.
+ * 0.5 ms would cap 10,000/s at 1,667/s.
  */
 const PLANNED_GUARD_MS = 0.5;
 /** Node's timers, and the clock Bottleneck's local store plans on, count whole milliseconds. */
