@@ -6,14 +6,10 @@
  * customer id a 200 echoes back to the caller who sent it (the answer is about that customer). The PostgreSQL
  * input, the watermarks and a worker's /metrics need PostgreSQL or Redis: test/scale/secret-scan-services.test.ts.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/serve/app.js';
 import { SourceError } from '../../src/sources/errors.js';
@@ -22,6 +18,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, ndjson, tempDir } from '../cli/helpers.js';
 import { closedPort, gatewayStub } from '../metrics/gateway-stub.js';
 import { markerCustomer, PII } from '../helpers/pii-markers.js';
+import { startServe, type Serving } from '../serve/serve-child.js';
 
 const SECRETS = {
   yativoToken: 'SECRETMARKER-yativo-token-7f3a',
@@ -45,8 +42,6 @@ const SECRETS = {
  */
 const MASKED = PII;
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function expectNoSecret(label: string, text: string): void {
   for (const secret of Object.values(SECRETS)) expect(text, `${label} holds a secret`).not.toContain(secret);
@@ -138,35 +133,10 @@ function writeConfig(name: string, extra: Record<string, unknown> = {}): string 
   return path;
 }
 
-interface Serving {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
 
 /** `customer-sync serve --log-level trace` as a child process on a free port. */
-async function serve(config: string): Promise<Serving> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--config', config, '--port', '0', '--log-level', 'trace'], {
-    cwd: tmp.dir,
-    env: { ...process.env, ...ENV },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /Serving on (http:\/\/\S+) /.exec(stdout);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code} before serving: ${stderr}`)));
-  });
-  return { child, url, stdout: () => stdout, stderr: () => stderr, exit };
-}
+const serve = (config: string): Promise<Serving> =>
+  startServe(['--config', config, '--port', '0', '--log-level', 'trace'], { cwd: tmp.dir, env: { ...process.env, ...ENV } });
 
 interface Answer {
   status: number;

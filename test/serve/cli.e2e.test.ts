@@ -1,17 +1,12 @@
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cli, customer, tempDir, writeSandboxConfig } from '../cli/helpers.js';
+import { startServe, type Serving } from './serve-child.js';
 
 // `customer-sync serve` as a child process (tsx src/cli/main.ts), called with plain curl.
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const TOKEN = 'e2e-serve-token-3f9a1c7d5b2e8046';
 
 let sandbox: Sandbox;
@@ -28,34 +23,9 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-interface Serving {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  url: string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
 /** Starts `serve` on a free port; resolves once it says where it listens. */
-async function serve(extra: string[] = []): Promise<Serving> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--config', config, '--port', '0', ...extra], {
-    cwd: tmp.dir,
-    env: { ...process.env, SERVE_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /Serving on (http:\/\/\S+) /.exec(stdout);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code} before serving: ${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr, exit };
-}
+const serve = (extra: string[] = []): Promise<Serving> =>
+  startServe(['--config', config, '--port', '0', ...extra], { cwd: tmp.dir, env: { ...process.env, SERVE_TOKEN: TOKEN } });
 
 /** curl's answer: the status (its last line, from -w) and the body. */
 function curl(args: string[]): Promise<{ status: number; body: string }> {
