@@ -107,6 +107,12 @@ const V2 = `
   );
   CREATE INDEX raw_lines_hash ON raw_lines (raw_hash);`;
 const V3 = `CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;`;
+// Schema 4: raw_lines keyed by the first 16 bytes of the hash, as a BLOB (its v2 form dropped).
+const V4_RAW_LINES = `
+  CREATE TABLE raw_lines (
+    customer_id TEXT PRIMARY KEY,
+    raw_key     BLOB NOT NULL CHECK (typeof(raw_key) = 'blob' AND length(raw_key) = 16)
+  ) WITHOUT ROWID;`;
 
 /** A row of an old state file. */
 export interface OldRow {
@@ -119,21 +125,22 @@ export interface OldRow {
 }
 
 /**
- * A state file as customer-sync left it at schema `version` (1 to 3), built with raw SQL at `path` (its directory
- * made): `rows` in `links` as given (intents and failures as JSON, not migrated: at 3, give intents of schema 3's
- * shape), `rawLines` (customer, `raw_hash` text) in `raw_lines` (versions 2 and 3).
+ * A state file as customer-sync left it at schema `version` (1 to 4), built with raw SQL at `path` (its directory
+ * made): `rows` in `links` as given (intents and failures as JSON, not migrated: from 3, give intents of schema 3's
+ * shape), `rawLines` in `raw_lines` (from version 2): the customer and its `raw_hash` text (2, 3) or 16-byte
+ * `raw_key` (4).
  */
-export function writeOldStateFile(path: string, version: 1 | 2 | 3, rows: OldRow[], rawLines: Array<[string, string]> = []): void {
+export function writeOldStateFile(path: string, version: 1 | 2 | 3 | 4, rows: OldRow[], rawLines: Array<[string, string | Buffer]> = []): void {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     db.exec(V1);
+    if (version >= 3) db.exec(V3);
     if (version >= 2) {
-      db.exec(V2);
-      if (version === 3) db.exec(V3);
-      const remember = db.prepare(`INSERT INTO raw_lines (customer_id, raw_hash) VALUES (?, ?)`);
-      for (const [customerId, hash] of rawLines) remember.run(customerId, hash);
+      db.exec(version === 4 ? V4_RAW_LINES : V2);
+      const remember = db.prepare(`INSERT INTO raw_lines (customer_id, ${version === 4 ? 'raw_key' : 'raw_hash'}) VALUES (?, ?)`);
+      for (const [customerId, line] of rawLines) remember.run(customerId, line);
     }
     const insert = db.prepare(
       `INSERT INTO links (customer_id, provider, provider_id, payload_hash, last_failure, intent, updated_at)

@@ -1,52 +1,19 @@
 // Schema 4 → 5: a state gets the `watermarks` table of `sync --since-last-run`, and keeps every link and every
 // raw-line confirmation as they were.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, SqliteStateStore } from '../../src/state/sqlite-store.js';
-import { rawKey, rememberedKeys, tempRoot } from './sqlite-helpers.js';
+import { rawKey, rememberedKeys, tempRoot, writeOldStateFile } from './sqlite-helpers.js';
 
 const { fresh } = tempRoot('customer-sync-migration-v5-');
 
-// Schema 4 as it shipped, written out on purpose: the test starts from the file an older customer-sync left.
-const V4 = `
-  CREATE TABLE links (
-    customer_id  TEXT NOT NULL,
-    provider     TEXT NOT NULL,
-    provider_id  TEXT,
-    payload_hash TEXT,
-    last_failure TEXT CHECK (last_failure IS NULL OR json_valid(last_failure)),
-    intent       TEXT CHECK (intent IS NULL OR json_valid(intent)),
-    updated_at   TEXT NOT NULL,
-    PRIMARY KEY (customer_id, provider)
-  );
-  CREATE INDEX links_attention ON links (provider, customer_id) WHERE intent IS NOT NULL OR last_failure IS NOT NULL;
-  CREATE INDEX links_provider_id ON links (provider, provider_id) WHERE provider_id IS NOT NULL;
-  CREATE TABLE raw_lines (
-    customer_id TEXT PRIMARY KEY,
-    raw_key     BLOB NOT NULL CHECK (typeof(raw_key) = 'blob' AND length(raw_key) = 16)
-  ) WITHOUT ROWID;`;
-
 const CUSTOMERS = Array.from({ length: 300 }, (_, i) => `cus_${String(i).padStart(3, '0')}`);
 
+/** A schema-4 state (written as that release left it): a link and a remembered line for each customer. */
 function v4File(): string {
   const path = fresh();
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  try {
-    db.pragma('journal_mode = WAL');
-    db.exec(V4);
-    const link = db.prepare(`INSERT INTO links (customer_id, provider, provider_id, payload_hash, updated_at) VALUES (?, 'yativo', ?, ?, '2026-01-01T00:00:02.000Z')`);
-    const line = db.prepare(`INSERT INTO raw_lines (customer_id, raw_key) VALUES (?, ?)`);
-    for (const id of CUSTOMERS) {
-      link.run(id, `Y-${id}`, `h-${id}`);
-      line.run(id, rawKey(id));
-    }
-    db.pragma('user_version = 4');
-  } finally {
-    db.close();
-  }
+  const rows = CUSTOMERS.map((id) => ({ customer: id, provider: 'yativo', providerId: `Y-${id}`, payloadHash: `h-${id}` }));
+  writeOldStateFile(path, 4, rows, CUSTOMERS.map((id) => [id, rawKey(id)]));
   return path;
 }
 
