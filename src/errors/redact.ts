@@ -54,3 +54,16 @@ export function redactUrl(url: string): string {
   // URL percent-encodes the brackets; a reader should see the marker as it is elsewhere.
   return parsed.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
 }
+
+/** What to do about a URL `atAfterHost` refuses, for its message. */
+export const ENCODE_PASSWORD_HINT = "percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23)";
+
+/**
+ * Whether `url` has an @ after its host. A password written raw with an @ and then a / parses as a host and a path
+ * (`app:pa@ss/word@db` is host "ss"), so a message naming the host or the path would show the password's end: such a
+ * URL is refused without being shown. No database name or gateway path needs a raw @. `query`: its query string
+ * counts too.
+ */
+export function atAfterHost(url: URL, options: { query?: boolean } = {}): boolean {
+  return `${url.pathname}${options.query === true ? url.search : ''}${url.hash}`.includes('@');
+}

@@ -1,5 +1,5 @@
 import { CustomerSyncError } from '../errors/customer-sync-error.js';
-import { redactUrl } from '../errors/redact.js';
+import { atAfterHost, ENCODE_PASSWORD_HINT, redactUrl } from '../errors/redact.js';
 
 /** `--metrics-push` is not a URL a Pushgateway can be reached at (exit 2 before anything runs). */
 export class PushUrlError extends CustomerSyncError {
@@ -29,10 +29,8 @@ export function parsePushUrl(value: string, env: NodeJS.ProcessEnv = {}): URL {
   } catch {
     throw new PushUrlError('invalid', `--metrics-push must be a URL such as ${EXAMPLE} (the value given does not parse as one)`);
   }
-  // A password written with an @ and then a / parses as a host and a path (`u:pa@ss/word@gw` is host "ss"): the
-  // message would show the password's end. No Pushgateway path needs a raw @.
-  if (`${url.pathname}${url.search}${url.hash}`.includes('@')) {
-    throw new PushUrlError('invalid', "--metrics-push has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23), or give it as ${VAR}");
+  if (atAfterHost(url, { query: true })) {
+    throw new PushUrlError('invalid', `--metrics-push has an @ after its host: ${ENCODE_PASSWORD_HINT}, or give it as \${VAR}`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     throw new PushUrlError('invalid', `--metrics-push must be an http:// or https:// URL of a Pushgateway, such as ${EXAMPLE}, not ${redactUrl(substituted)}`);

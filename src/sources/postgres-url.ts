@@ -1,4 +1,4 @@
-import { REDACTED, redactUrl, urlSecrets } from '../errors/redact.js';
+import { atAfterHost, ENCODE_PASSWORD_HINT, REDACTED, redactUrl, urlSecrets } from '../errors/redact.js';
 import { SourceError } from './errors.js';
 
 const SCHEME = /^postgres(ql)?:\/\//i;
@@ -54,13 +54,8 @@ export function resolvePostgresLocation(input: string, env: NodeJS.ProcessEnv): 
       'the PostgreSQL input is not a valid URL: expected postgresql://user@host:port/database (the password from ${VAR} or PGPASSWORD)',
     );
   }
-  // A password written with an @ and then a / parses as a host and a database (`app:pa@ss/word@db` is host "ss"):
-  // the label would show the password's end. No database name needs a raw @.
-  if (url.pathname.includes('@') || url.hash.includes('@')) {
-    throw new SourceError(
-      '(PostgreSQL URL)',
-      "the PostgreSQL input has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23), or give it as ${VAR} or PGPASSWORD",
-    );
+  if (atAfterHost(url)) {
+    throw new SourceError('(PostgreSQL URL)', `the PostgreSQL input has an @ after its host: ${ENCODE_PASSWORD_HINT}, or give it as \${VAR} or PGPASSWORD`);
   }
   if (!SCHEME.test(substituted)) {
     throw new SourceError(given, `the PostgreSQL input must start with postgresql:// or postgres://, not ${url.protocol}//`);

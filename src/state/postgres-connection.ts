@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redact } from '../errors/redact.js';
+import { atAfterHost, ENCODE_PASSWORD_HINT, redact } from '../errors/redact.js';
 import { PostgresStateError } from './postgres-errors.js';
 
 /** Where a PostgreSQL URL points, for messages: `host:port/database`, and the secrets to keep out of them. */
@@ -30,13 +30,8 @@ export function describeTarget(url: string): PostgresTarget {
       `the PostgreSQL state URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`,
     );
   }
-  // A password written with an @ and then a / parses as a host and a database (`app:se@cr/et@db` is host "cr"): the
-  // message would show the password's end. No database name needs a raw @.
-  if (parsed.pathname.includes('@') || parsed.hash.includes('@')) {
-    throw new PostgresStateError(
-      'PostgreSQL',
-      "the PostgreSQL state URL has an @ after its host: percent-encode a password's @, /, ? and # (%40, %2F, %3F, %23)",
-    );
+  if (atAfterHost(parsed)) {
+    throw new PostgresStateError('PostgreSQL', `the PostgreSQL state URL has an @ after its host: ${ENCODE_PASSWORD_HINT}`);
   }
   const param = (name: string): string | undefined => parsed.searchParams.get(name) || undefined;
   const host = decode(parsed.hostname) || param('host') || process.env.PGHOST || 'localhost';
